@@ -1,0 +1,256 @@
+// The intermediate graph: fully resolved and target-neutral. Every derived
+// value (priorities, server ids, router id, upstream members, brick lists,
+// ports) is decided here, once, so renderers only format. Nothing here knows
+// about compose, systemd or file paths on a build machine, and nothing here
+// is a secret: secrets are passed to renderers separately.
+
+export const GRAPH_VERSION = 1;
+
+export type RoleKind =
+  | "load-balancer"
+  | "web"
+  | "db-primary"
+  | "db-replica"
+  | "gluster-server"
+  | "gluster-client";
+
+export interface LoadBalancerRole {
+  readonly kind: "load-balancer";
+  /** keepalived priority: distinct, highest for the first host. */
+  readonly priority: number;
+  /** Position in the preference order, 0 = usual active. */
+  readonly rank: number;
+}
+
+export interface WebRole {
+  readonly kind: "web";
+  readonly pool: string;
+}
+
+export interface DbRole {
+  readonly kind: "db-primary" | "db-replica";
+  readonly database: string;
+  /** Unique across every database host of the topology. */
+  readonly serverId: number;
+}
+
+export interface GlusterServerRole {
+  readonly kind: "gluster-server";
+  readonly volume: string;
+  readonly brickPath: string;
+}
+
+export interface GlusterClientRole {
+  readonly kind: "gluster-client";
+  readonly volume: string;
+  readonly mount: string;
+}
+
+export type Role = LoadBalancerRole | WebRole | DbRole | GlusterServerRole | GlusterClientRole;
+
+export interface Host {
+  readonly name: string;
+  readonly address: string;
+  /** Sorted by kind, then by the name they refer to. */
+  readonly roles: readonly Role[];
+}
+
+export interface Site {
+  readonly domain: string;
+  readonly title: string;
+  readonly adminEmail: string;
+  /** https when TLS is configured on the load balancers. */
+  readonly scheme: "http" | "https";
+  /** Largest request body, MiB, the same at LB, web nginx and PHP. */
+  readonly uploadMaxMb: number;
+}
+
+export interface Network {
+  readonly subnet: string;
+  readonly networkAddress: string;
+  readonly prefixLength: number;
+  readonly netmask: string;
+  readonly broadcast: string;
+  readonly interface: string;
+  /** CIDR allowed to reach SSH. */
+  readonly admin: string;
+}
+
+export interface Vrrp {
+  readonly routerId: number;
+  readonly version: 2 | 3;
+  readonly advertInterval: number;
+  readonly peers: "unicast" | "multicast";
+  readonly preempt: boolean;
+  /** Seconds; 0 when preempt is false (nopreempt). */
+  readonly preemptDelay: number;
+  /**
+   * Priority drop when the nginx check fails. Large enough to move the VIP
+   * below every other LB; 0 under nopreempt, where tracking must put the
+   * instance into FAULT instead (a weight drop never moves the VIP there).
+   */
+  readonly trackWeight: number;
+}
+
+export type Failover =
+  | { readonly mode: "vrrp"; readonly vrrp: Vrrp }
+  | {
+      readonly mode: "digitalocean";
+      readonly vrrp: Vrrp;
+      /** Root-only file on each LB host that holds the API token. */
+      readonly tokenFile: string;
+    };
+
+export interface Tls {
+  readonly certificate: string;
+  readonly key: string;
+  readonly redirect: boolean;
+}
+
+export interface Route {
+  /** '/' or a prefix without trailing '/'; matches itself and below it, never a longer sibling. */
+  readonly path: string;
+  readonly pool: string;
+}
+
+export interface LoadBalancer {
+  /** In preference order. */
+  readonly hosts: readonly string[];
+  /** The floating IP (vrrp) or the provider's reserved IP (digitalocean). */
+  readonly vip: string;
+  /** Absent for a single load balancer without failover. */
+  readonly failover?: Failover;
+  readonly tls?: Tls;
+  /** Longest prefix first; '/' (the default route) last. */
+  readonly routes: readonly Route[];
+  /** The pool that serves '/'. */
+  readonly defaultPool: string;
+}
+
+export interface UpstreamMember {
+  readonly host: string;
+  readonly address: string;
+  readonly port: number;
+}
+
+export interface Pool {
+  readonly name: string;
+  readonly app: "wordpress" | "static" | "http";
+  readonly port: number;
+  readonly members: readonly UpstreamMember[];
+  /** Route prefixes that lead to this pool, longest first. */
+  readonly paths: readonly string[];
+  readonly database?: string;
+  readonly volume?: string;
+}
+
+export interface DbMember {
+  readonly host: string;
+  readonly address: string;
+  readonly serverId: number;
+}
+
+export interface Database {
+  readonly name: string;
+  readonly engine: "mariadb" | "mysql";
+  /** The SQL database name. */
+  readonly schema: string;
+  /** The application user. */
+  readonly user: string;
+  /** The least-privilege replication user. */
+  readonly replicationUser: string;
+  readonly port: number;
+  readonly primary: DbMember;
+  readonly replicas: readonly DbMember[];
+  /** Pools whose hosts connect to this database. */
+  readonly clientPools: readonly string[];
+  /** Addresses of every host that connects as the app user. */
+  readonly clientAddresses: readonly string[];
+}
+
+export interface Brick {
+  readonly host: string;
+  readonly address: string;
+  readonly path: string;
+  /** The last brick of each replica set when an arbiter is asked for. */
+  readonly arbiter: boolean;
+}
+
+export interface Volume {
+  readonly name: string;
+  readonly replica: number;
+  readonly arbiter: 0 | 1;
+  /** In creation order: consecutive groups of `replica` form a replica set. */
+  readonly bricks: readonly Brick[];
+  readonly mount: string;
+  /** Hosts that mount the volume (the hosts of pools that use it). */
+  readonly clients: readonly string[];
+  /** Brick servers, each once, in order: the first runs the bootstrap. */
+  readonly servers: readonly string[];
+}
+
+export type LinkKind =
+  | "http"
+  | "https"
+  | "upstream"
+  | "vrrp"
+  | "mysql-rw"
+  | "mysql-ro"
+  | "mysql-replication"
+  | "gluster-peer"
+  | "gluster-client"
+  | "ssh";
+
+export interface Link {
+  readonly kind: LinkKind;
+  /** A host name, or "client" (anyone on the internet) or "admin" (the admin network). */
+  readonly from: string;
+  /** A host name, or "vip". */
+  readonly to: string;
+  /** "tcp", "udp" or "vrrp" (IP protocol 112). */
+  readonly protocol: "tcp" | "vrrp";
+  /** Port ranges as [first, last]; empty for VRRP. */
+  readonly ports: readonly (readonly [number, number])[];
+}
+
+export interface Ports {
+  readonly http: number;
+  readonly https: number;
+  /** Health endpoint of each LB's nginx on 127.0.0.1, probed by keepalived. */
+  readonly lbHealth: number;
+  readonly glusterd: readonly [number, number];
+  /** Pinned brick port range (glusterd.vol base-port..max-port). */
+  readonly glusterBricks: readonly [number, number];
+}
+
+export interface Graph {
+  readonly version: typeof GRAPH_VERSION;
+  readonly name: string;
+  readonly site: Site;
+  readonly network: Network;
+  readonly ports: Ports;
+  /** Sorted by name. */
+  readonly hosts: readonly Host[];
+  readonly loadBalancer: LoadBalancer;
+  /** Sorted by name. */
+  readonly pools: readonly Pool[];
+  readonly databases: readonly Database[];
+  readonly volumes: readonly Volume[];
+  /** Sorted by kind, from, to. */
+  readonly links: readonly Link[];
+}
+
+/** Roles of one kind on a host, typed. */
+export function rolesOf<K extends RoleKind>(host: Host, kind: K): Extract<Role, { kind: K }>[] {
+  return host.roles.filter((r): r is Extract<Role, { kind: K }> => r.kind === kind);
+}
+
+export function hasRole(host: Host, kind: RoleKind): boolean {
+  return host.roles.some((r) => r.kind === kind);
+}
+
+export function hostByName(graph: Graph, name: string): Host {
+  const h = graph.hosts.find((x) => x.name === name);
+  if (!h) throw new Error(`graph invariant: no host ${name}`);
+  return h;
+}

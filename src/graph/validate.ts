@@ -1,0 +1,188 @@
+// Semantic checks on a schema-valid topology: references, addresses, and the
+// rules a schema cannot say. Each rule is a small function that returns its
+// diagnostics; all of them run, so the user sees every problem at once.
+import type { Topology } from "../../schema/topology.js";
+import { error, warning, type Diagnostic } from "../diagnostics.js";
+import { broadcastOf, contains, hasHostBits, networkOf, parseCidr, toInt } from "./ipv4.js";
+
+type Rule = (t: Topology) => Diagnostic[];
+
+const entries = <V>(r: Record<string, V>): [string, V][] => Object.entries(r);
+
+const references: Rule = (t) => {
+  const out: Diagnostic[] = [];
+  const host = (name: string, path: (string | number)[]): void => {
+    if (!(name in t.hosts)) out.push(error("unknown-host", path, `unknown host '${name}'; hosts are defined under 'hosts'`));
+  };
+  t.loadbalancer.hosts.forEach((h, i) => host(h, ["loadbalancer", "hosts", i]));
+  t.loadbalancer.routes.forEach((r, i) => {
+    if (!(r.pool in t.pools)) out.push(error("unknown-pool", ["loadbalancer", "routes", i, "pool"], `unknown pool '${r.pool}'`));
+  });
+  for (const [name, p] of entries(t.pools)) {
+    p.hosts.forEach((h, i) => host(h, ["pools", name, "hosts", i]));
+    if (p.database !== undefined && !(p.database in t.databases))
+      out.push(error("unknown-database", ["pools", name, "database"], `unknown database '${p.database}'`));
+    if (p.volume !== undefined && !(p.volume in t.volumes))
+      out.push(error("unknown-volume", ["pools", name, "volume"], `unknown volume '${p.volume}'`));
+  }
+  for (const [name, d] of entries(t.databases)) {
+    host(d.primary, ["databases", name, "primary"]);
+    d.replicas.forEach((h, i) => host(h, ["databases", name, "replicas", i]));
+  }
+  for (const [name, v] of entries(t.volumes)) v.bricks.forEach((h, i) => host(h, ["volumes", name, "bricks", i]));
+  return out;
+};
+
+const addresses: Rule = (t) => {
+  const out: Diagnostic[] = [];
+  const net = parseCidr(t.network.subnet);
+  if (hasHostBits(net)) out.push(error("cidr-host-bits", ["network", "subnet"], `network.subnet ${t.network.subnet} has host bits set`));
+  if (hasHostBits(parseCidr(t.network.admin)))
+    out.push(error("cidr-host-bits", ["network", "admin"], `network.admin ${t.network.admin} has host bits set`));
+  const reserved = new Set([networkOf(net), broadcastOf(net)]);
+  const seen = new Map<string, string>();
+  for (const [name, h] of entries(t.hosts)) {
+    const path = ["hosts", name, "address"];
+    const first = seen.get(h.address);
+    if (first !== undefined) out.push(error("duplicate-address", path, `address ${h.address} of '${name}' is already used by '${first}'`));
+    else seen.set(h.address, name);
+    if (!contains(net, h.address))
+      out.push(error("address-outside-subnet", path, `address ${h.address} of '${name}' is outside network.subnet ${t.network.subnet}`));
+    else if (reserved.has(toInt(h.address)))
+      out.push(error("address-reserved", path, `address ${h.address} of '${name}' is the network or broadcast address of ${t.network.subnet}`));
+  }
+  const vip = t.loadbalancer.vip;
+  const mode = t.loadbalancer.failover.mode;
+  if (vip !== undefined && mode === "vrrp") {
+    const path = ["loadbalancer", "vip"];
+    if (!contains(net, vip)) out.push(error("vip-outside-subnet", path, `loadbalancer.vip ${vip} is outside network.subnet ${t.network.subnet}`));
+    else if (reserved.has(toInt(vip)))
+      out.push(error("vip-reserved", path, `loadbalancer.vip ${vip} is the network or broadcast address of ${t.network.subnet}`));
+    const owner = seen.get(vip);
+    if (owner !== undefined) out.push(error("vip-is-host-address", path, `loadbalancer.vip ${vip} is the address of host '${owner}'`));
+  }
+  if (vip === undefined && mode !== "none")
+    out.push(error("missing-key", ["loadbalancer"], `loadbalancer: missing required key 'vip' (needed by failover mode ${mode})`));
+  if (vip !== undefined && mode === "none")
+    out.push(error("vip-without-failover", ["loadbalancer", "vip"], "loadbalancer.vip needs a failover mode: with failover none the LB's own address is the entrance"));
+  return out;
+};
+
+const loadBalancer: Rule = (t) => {
+  const out: Diagnostic[] = [];
+  const lb = t.loadbalancer;
+  const f = lb.failover;
+  const dup = firstDuplicate(lb.hosts);
+  if (dup !== undefined) out.push(error("duplicate-host", ["loadbalancer", "hosts", dup], `host '${lb.hosts[dup]}' is listed twice`));
+  if (f.mode === "none") {
+    if (lb.hosts.length > 1)
+      out.push(error("lb-hosts-without-failover", ["loadbalancer", "hosts"], "several load balancer hosts need a failover mode (vrrp or digitalocean) to share one entrance"));
+    return out;
+  }
+  if (lb.hosts.length < 2)
+    out.push(error("too-few-lb-hosts", ["loadbalancer", "hosts"], `failover mode ${f.mode} needs at least two load balancer hosts`));
+  if (f.router_id !== undefined && (f.router_id < 1 || f.router_id > 255))
+    out.push(error("vrrp-router-id-range", ["loadbalancer", "failover", "router_id"], `loadbalancer.failover.router_id must be 1-255, not ${f.router_id}`));
+  if (f.priorities !== undefined) {
+    if (f.priorities.length !== lb.hosts.length)
+      out.push(
+        error("vrrp-priority-count", ["loadbalancer", "failover", "priorities"], `loadbalancer.failover.priorities has ${f.priorities.length} values for ${lb.hosts.length} hosts`),
+      );
+    f.priorities.forEach((p, i) => {
+      if (p < 1 || p > 254)
+        out.push(error("vrrp-priority-range", ["loadbalancer", "failover", "priorities", i], `priority ${p} must be 1-254 (255 is reserved for the address owner)`));
+    });
+    const d = firstDuplicate(f.priorities);
+    if (d !== undefined)
+      out.push(error("vrrp-priority-duplicate", ["loadbalancer", "failover", "priorities", d], `priority ${f.priorities[d]} is given twice: the election would be decided by address`));
+  }
+  if (f.version === 2 && !Number.isInteger(f.advert_interval))
+    out.push(
+      error("fractional-advert-v2", ["loadbalancer", "failover", "advert_interval"], `advert_interval ${f.advert_interval} needs VRRP version 3; version 2 counts whole seconds`),
+    );
+  return out;
+};
+
+const routes: Rule = (t) => {
+  const out: Diagnostic[] = [];
+  const seen = new Set<string>();
+  t.loadbalancer.routes.forEach((r, i) => {
+    if (seen.has(r.path)) out.push(error("duplicate-route", ["loadbalancer", "routes", i, "path"], `route path '${r.path}' is given twice`));
+    seen.add(r.path);
+  });
+  if (!seen.has("/")) out.push(error("missing-default-route", ["loadbalancer", "routes"], "loadbalancer.routes needs a default route with path '/'"));
+  for (const [name, p] of entries(t.pools)) {
+    const n = t.loadbalancer.routes.filter((r) => r.pool === name).length;
+    // WordPress knows one home URL (WP_HOME); a second prefix would redirect to the first.
+    if (p.app === "wordpress" && n > 1)
+      out.push(error("wordpress-one-route", ["pools", name], `pool '${name}' runs WordPress and can be the target of one route only, not ${n}`));
+  }
+  const routed = new Set(t.loadbalancer.routes.map((r) => r.pool));
+  for (const name of Object.keys(t.pools))
+    if (!routed.has(name)) out.push(warning("unused-pool", ["pools", name], `pool '${name}' is not the target of any route`));
+  return out;
+};
+
+const pools: Rule = (t) => {
+  const out: Diagnostic[] = [];
+  for (const [name, p] of entries(t.pools)) {
+    if (p.hosts.length === 0) out.push(error("empty-pool", ["pools", name, "hosts"], `pool '${name}' has no hosts`));
+    const d = firstDuplicate(p.hosts);
+    if (d !== undefined) out.push(error("duplicate-host", ["pools", name, "hosts", d], `host '${p.hosts[d]}' is listed twice`));
+    if (p.app === "wordpress" && p.database === undefined)
+      out.push(error("wordpress-needs-database", ["pools", name], `pool '${name}' runs WordPress and needs a 'database'`));
+    if (p.app === "wordpress" && p.port !== 80)
+      out.push(error("wordpress-port", ["pools", name, "port"], `pool '${name}' runs WordPress behind nginx on port 80; 'port' applies to app: http`));
+  }
+  return out;
+};
+
+const databases: Rule = (t) => {
+  const out: Diagnostic[] = [];
+  const owner = new Map<string, string>();
+  for (const [name, d] of entries(t.databases)) {
+    const members: [string, (string | number)[]][] = [
+      [d.primary, ["databases", name, "primary"]],
+      ...d.replicas.map((r, i): [string, (string | number)[]] => [r, ["databases", name, "replicas", i]]),
+    ];
+    d.replicas.forEach((r, i) => {
+      if (r === d.primary) out.push(error("replica-is-primary", ["databases", name, "replicas", i], `replica '${r}' is also the primary of '${name}'`));
+    });
+    const dup = firstDuplicate(d.replicas);
+    if (dup !== undefined) out.push(error("duplicate-replica", ["databases", name, "replicas", dup], `replica '${d.replicas[dup]}' is listed twice`));
+    for (const [h, path] of members) {
+      const o = owner.get(h);
+      // One mysqld per host: a host serving two clusters would need two server ids.
+      if (o !== undefined && o !== name)
+        out.push(error("host-in-two-databases", path, `host '${h}' already serves database '${o}'; a host runs one database server`));
+      owner.set(h, name);
+    }
+  }
+  return out;
+};
+
+const volumes: Rule = (t) => {
+  const out: Diagnostic[] = [];
+  for (const [name, v] of entries(t.volumes)) {
+    if (v.bricks.length % v.replica !== 0)
+      out.push(error("brick-count", ["volumes", name, "bricks"], `volume '${name}' has ${v.bricks.length} bricks, not a multiple of replica ${v.replica}`));
+    if (v.arbiter === 1 && v.replica !== 3)
+      out.push(error("arbiter-needs-replica-3", ["volumes", name, "arbiter"], `an arbiter needs 'replica: 3' (two data bricks and the arbiter)`));
+  }
+  return out;
+};
+
+const rules: readonly Rule[] = [references, addresses, loadBalancer, routes, pools, databases, volumes];
+
+export function validateTopology(t: Topology): Diagnostic[] {
+  return rules.flatMap((r) => r(t));
+}
+
+function firstDuplicate<T>(xs: readonly T[]): number | undefined {
+  const seen = new Set<T>();
+  for (let i = 0; i < xs.length; i++) {
+    if (seen.has(xs[i]!)) return i;
+    seen.add(xs[i]!);
+  }
+  return undefined;
+}
