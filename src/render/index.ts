@@ -7,6 +7,7 @@ import { glusterServer } from "./gluster-server.js";
 import { hyperdb } from "./hyperdb.js";
 import { keepalived } from "./keepalived.js";
 import { lbNginx } from "./lb-nginx.js";
+import { nginxMain } from "./nginx-main.js";
 import { mysqlBackup } from "./mysql-backup.js";
 import { mysqlBootstrap } from "./mysql-bootstrap.js";
 import { mysqlConfig } from "./mysql-config.js";
@@ -18,6 +19,7 @@ import { wordpress } from "./wordpress.js";
 
 export const renderers: readonly Renderer[] = [
   sysctl,
+  nginxMain,
   lbNginx,
   keepalived,
   doFailover,

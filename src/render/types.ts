@@ -57,6 +57,12 @@ export interface ServiceSpec {
   readonly command: readonly string[];
   /** Names of services on the same host that must be up (daemon) or done (oneshot) first. */
   readonly after: readonly string[];
+  /**
+   * For periodic oneshots (backups, WordPress cron, re-assertion): a systemd
+   * OnCalendar= expression. The renderer writes the .timer; supervisors may
+   * run the command on the same schedule or leave it out.
+   */
+  readonly schedule?: string;
 }
 
 /** What one renderer adds to one host. */
