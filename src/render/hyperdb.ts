@@ -1,7 +1,151 @@
-// TODO(renderers issue): not yet written; contributes nothing.
-import type { Renderer } from "./types.js";
+// HyperDB: WordPress's read/write split. Writes (and reads after a write in
+// the same request) go to the primary; other reads are spread over the
+// primary and the replicas, skipping a replica that lags or has stopped
+// replicating. HyperDB's db.php is neither ours nor in Debian, so an install
+// script fetches it (pinned, hash-checked) or copies a file the admin names.
+import type { Database, Graph, Host } from "../graph/model.js";
+import { renderTemplate } from "./ejs.js";
+import { php, sh } from "./quote.js";
+import { unitFile } from "./systemd-unit.js";
+import { file, type Contribution, type HostFile, type RenderContext, type Renderer, type ServiceSpec } from "./types.js";
+import { DB_CONFIG_PATH, WP_CONTENT_DIR, databaseOf, generatedBy, wordpressPoolOf } from "./wordpress.js";
 
-export const hyperdb: Renderer = {
-  name: "hyperdb",
-  render: () => ({}),
-};
+export const INSTALL_SCRIPT = "/usr/local/sbin/hacompile-install-hyperdb";
+const INSTALL_UNIT = "hacompile-install-hyperdb.service";
+/** Optional overrides for the install script (a local db.php, a sha256, a mirror URL). */
+export const INSTALL_ENV_FILE = "/etc/hacompile/hyperdb.env";
+
+/** HyperDB's last release, as tagged in the WordPress plugin repository. */
+const HYPERDB_VERSION = "1.9";
+const HYPERDB_URL = `https://plugins.svn.wordpress.org/hyperdb/tags/${HYPERDB_VERSION}/db.php`;
+/**
+ * The sha256 of HYPERDB_URL. Empty: it could not be fetched and checked when
+ * this was written, and a made-up hash is worse than none. With it empty the
+ * script refuses to install a download unless given the hash to check.
+ */
+const HYPERDB_SHA256 = "";
+
+const DATASET = "global";
+/** Seconds to wait for a TCP answer before HyperDB tries the next server. */
+const CONNECT_TIMEOUT = 0.2;
+/**
+ * A replica further behind than this (seconds) is not read while another
+ * server can answer. Replication on a LAN runs in milliseconds; two seconds
+ * tolerates a burst but not a stalled replica.
+ */
+const LAG_THRESHOLD_SECONDS = 2;
+
+interface LagQuery {
+  readonly statement: string;
+  readonly column: string;
+}
+
+/** MySQL 8.4 removed SHOW SLAVE STATUS; MariaDB keeps the old column name. */
+function lagQuery(db: Database): LagQuery {
+  return db.engine === "mysql"
+    ? { statement: "SHOW REPLICA STATUS", column: "Seconds_Behind_Source" }
+    : { statement: "SHOW SLAVE STATUS", column: "Seconds_Behind_Master" };
+}
+
+/** The privilege the app user needs on replicas for the lag check. */
+export function lagPrivilege(db: Database): string {
+  return db.engine === "mysql" ? "REPLICATION CLIENT" : "SLAVE MONITOR";
+}
+
+interface DbEntry {
+  readonly comment: string;
+  readonly fields: readonly (readonly [string, string])[];
+}
+
+function dbEntry(db: Database, password: string, address: string, write: 0 | 1, comment: string): DbEntry {
+  return {
+    comment,
+    fields: [
+      ["host", php(`${address}:${db.port}`)],
+      ["user", php(db.user)],
+      ["password", php(password)],
+      ["name", php(db.schema)],
+      ["write", String(write)],
+      ["read", "1"],
+      ["dataset", php(DATASET)],
+      ["timeout", String(CONNECT_TIMEOUT)],
+    ],
+  };
+}
+
+function dbConfig(ctx: RenderContext, host: Host, db: Database): HostFile {
+  const { graph, secrets } = ctx;
+  const password = secrets.databases[db.name]?.app;
+  if (password === undefined) throw new Error(`secrets invariant: no secrets for database ${db.name}`);
+  const q = lagQuery(db);
+  const content = renderTemplate("hyperdb-db-config.php.ejs", {
+    header: generatedBy(graph, `HyperDB servers of database ${db.name}, on ${host.name}`),
+    lagThreshold: String(LAG_THRESHOLD_SECONDS),
+    databases: [
+      dbEntry(db, password, db.primary.address, 1, `primary ${db.primary.host}: writes, and reads`),
+      ...db.replicas.map((r) => dbEntry(db, password, r.address, 0, `replica ${r.host}: reads only`)),
+    ],
+    lagStatement: php(q.statement),
+    lagColumn: php(q.column),
+    lagPrivilege: lagPrivilege(db),
+  });
+  return file(DB_CONFIG_PATH, content, "php", "php-fpm", { mode: 0o640, group: "www-data", secret: true });
+}
+
+function installScript(graph: Graph): HostFile {
+  const content = renderTemplate("hyperdb-install.sh.ejs", {
+    header: generatedBy(graph, "installs HyperDB's db.php"),
+    dest: sh(`${WP_CONTENT_DIR}/db.php`),
+    version: sh(HYPERDB_VERSION),
+    url: sh(HYPERDB_URL),
+    sha256: HYPERDB_SHA256 === "" ? "''" : sh(HYPERDB_SHA256),
+    envFile: sh(INSTALL_ENV_FILE),
+    dbConfig: sh(DB_CONFIG_PATH),
+  });
+  return file(INSTALL_SCRIPT, content, "shell", "hacompile", { mode: 0o755 });
+}
+
+function installUnit(graph: Graph): HostFile {
+  const content = unitFile(
+    [
+      [
+        "Unit",
+        [
+          ["Description", "hacompile: install HyperDB's db.php for WordPress"],
+          ["Wants", "network-online.target"],
+          ["After", "network-online.target"],
+          ["ConditionPathIsDirectory", WP_CONTENT_DIR],
+        ],
+      ],
+      [
+        "Service",
+        [
+          ["Type", "oneshot"],
+          ["RemainAfterExit", true],
+          ["EnvironmentFile", `-${INSTALL_ENV_FILE}`],
+          ["ExecStart", INSTALL_SCRIPT],
+        ],
+      ],
+      ["Install", [["WantedBy", "multi-user.target"]]],
+    ],
+    generatedBy(graph, "HyperDB install step"),
+  );
+  return file(`/etc/systemd/system/${INSTALL_UNIT}`, content, "systemd", "hacompile");
+}
+
+function installService(): ServiceSpec {
+  return { name: "install-hyperdb", unit: INSTALL_UNIT, packaged: false, kind: "oneshot", command: [INSTALL_SCRIPT], after: [] };
+}
+
+function render(ctx: RenderContext, host: Host): Contribution {
+  const pool = wordpressPoolOf(ctx.graph, host);
+  if (!pool) return {};
+  const db = databaseOf(ctx.graph, pool);
+  return {
+    files: [dbConfig(ctx, host, db), installScript(ctx.graph), installUnit(ctx.graph)],
+    services: [installService()],
+    packages: ["curl"],
+  };
+}
+
+export const hyperdb: Renderer = { name: "hyperdb", render };
