@@ -74,7 +74,7 @@ function wordpressConf(graph: Graph, host: Host, pool: Pool): string {
     contentDir: ngx(`${WP_CONTENT_DIR}/`),
     codeDir: ngx(`${WP_CODE_DIR}/`),
     uploadsLocation: ngx(`${base}/wp-content/uploads/`),
-    fallback: `${ngx(`${base}/index.php`)}$is_args$args`,
+    frontController: ngx(`${base}/index.php`),
     peerParam: ngx(PEER_ADDR_PARAM),
   });
 }

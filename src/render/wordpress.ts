@@ -105,6 +105,7 @@ function siteConfig(ctx: RenderContext, host: Host, pool: Pool): HostFile {
     dbConfigFile: php(DB_CONFIG_PATH),
     lbAddresses: lbTrustedAddresses(graph).map(php),
     peerParam: php(PEER_ADDR_PARAM),
+    peerName: PEER_ADDR_PARAM,
   });
   return file(siteConfigPath(graph), content, "php", "php-fpm", { mode: 0o640, group: "www-data", secret: true });
 }
