@@ -1,8 +1,117 @@
-// TODO(targets issue): not yet written; emits nothing.
-import type { Target } from "../types.js";
+// The bundle target: per host a tree mirroring the host's file system, a
+// manifest, and an idempotent install.sh, for people who copy files with
+// their own tooling or have no cloud-init. Same files as the systemd target
+// (hacompile.target and the drop-ins included), secrets too: a bundle is meant
+// to be copied to its host over a private channel (scp, rsync over SSH).
+import { createHash } from "node:crypto";
+import type { Graph } from "../../src/graph/model.js";
+import { renderTemplate } from "../../src/render/ejs.js";
+import { generatedBy } from "../../src/render/nginx-main.js";
+import { sh } from "../../src/render/quote.js";
+import type { HostFile, HostPlan } from "../../src/render/types.js";
+import { hostUnitFiles, mergeFiles, octal, restartUnitOf, startUnitOf, TARGET_UNIT } from "../shared/host-units.js";
+import type { OutFile, Target } from "../types.js";
+
+export function sha256(content: string): string {
+  return createHash("sha256").update(content, "utf8").digest("hex");
+}
+
+export function bundleFiles(graph: Graph, plan: HostPlan): HostFile[] {
+  return mergeFiles(plan, hostUnitFiles(graph, plan));
+}
+
+/** Builder-side mode: the plan's, except that a secret stays owner-only until install.sh sets its real mode. */
+function outMode(f: HostFile): number {
+  return f.secret ? 0o600 : f.mode;
+}
+
+interface ManifestFile {
+  path: string;
+  mode: string;
+  owner: string;
+  group: string;
+  sha256: string;
+  /** The plan's name for what reads the file. */
+  service: string;
+  /** The unit install.sh restarts when the file changes; null when none runs here. */
+  restart: string | null;
+  secret: boolean;
+}
+
+function manifest(graph: Graph, plan: HostPlan, files: readonly HostFile[]): string {
+  const entries: ManifestFile[] = files.map((f) => ({
+    path: f.path,
+    mode: octal(f.mode),
+    owner: f.owner,
+    group: f.group,
+    sha256: sha256(f.content),
+    service: f.service,
+    restart: restartUnitOf(plan, f.service) ?? null,
+    secret: f.secret === true,
+  }));
+  const doc = {
+    generator: "hacompile",
+    topology: graph.name,
+    host: plan.host.name,
+    address: plan.host.address,
+    target: TARGET_UNIT,
+    packages: plan.packages,
+    users: plan.users.map((u) => ({ name: u.name, group: u.group, home: u.home })),
+    // Start order: dependencies first.
+    services: plan.services.map((s) => ({
+      name: s.name,
+      unit: s.unit,
+      packaged: s.packaged,
+      kind: s.kind,
+      after: s.after,
+      ...(s.schedule !== undefined ? { schedule: s.schedule, timer: startUnitOf(s) } : {}),
+    })),
+    files: entries,
+  };
+  return JSON.stringify(doc, null, 2) + "\n";
+}
+
+function installScript(graph: Graph, plan: HostPlan, files: readonly HostFile[]): string {
+  return renderTemplate("bundle-install.sh.ejs", {
+    header: generatedBy(graph),
+    host: plan.host.name,
+    targetUnit: sh(TARGET_UNIT),
+    packages: plan.packages.map(sh),
+    users: plan.users.map((u) => [u.name, u.group, u.home].map(sh).join(" ")),
+    files: files.map((f) =>
+      [octal(f.mode), f.owner, f.group, sha256(f.content), restartUnitOf(plan, f.service) ?? "-", f.path].map(sh).join(" "),
+    ),
+    services: plan.services.map((s) => sh(startUnitOf(s))),
+  });
+}
+
+const README = [
+  "hacompile bundle target: one folder per host.",
+  "",
+  "  <host>/root/...        the host's files at their paths (secrets are 0600 here;",
+  "                         install.sh gives every file its mode and owner)",
+  "  <host>/manifest.json   path, mode, owner, group, sha256, the unit to restart, secret flag",
+  "                         per file; packages, users, services in start order",
+  "  <host>/install.sh      run as root on the host: idempotent, prints \"no changes\" when",
+  "                         nothing differs. --root DIR installs the files under DIR only.",
+  "",
+  "The folder holds the host's secrets: copy it over a private channel, e.g.",
+  "  rsync -a --chmod=go-rwx bundle/<host>/ root@<address>:/root/hacompile/ && ssh root@<address> /root/hacompile/install.sh",
+  "",
+].join("\n");
+
+function hostOut(graph: Graph, plan: HostPlan): OutFile[] {
+  const h = plan.host.name;
+  const files = bundleFiles(graph, plan);
+  return [
+    ...files.map((f) => ({ path: `${h}/root${f.path}`, content: f.content, mode: outMode(f) })),
+    { path: `${h}/manifest.json`, content: manifest(graph, plan, files), mode: 0o644 },
+    { path: `${h}/install.sh`, content: installScript(graph, plan, files), mode: 0o755 },
+  ];
+}
 
 export const bundle: Target = {
   name: "bundle",
-  description: "",
-  emit: () => [],
+  description: "per-host file tree, manifest.json and an idempotent install.sh",
+  emit: (graph, plans) => [{ path: "README.txt", content: README, mode: 0o644 }, ...plans.flatMap((p) => hostOut(graph, p))],
 };

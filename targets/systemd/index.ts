@@ -1,8 +1,75 @@
-// TODO(targets issue): not yet written; emits nothing.
-import type { Target } from "../types.js";
+// The systemd + cloud-init target: per host a #cloud-config user-data that
+// installs the packages, the users and every rendered file (units and
+// drop-ins included) and starts hacompile.target. Secrets stay out of it
+// unless asked for (see secrets.ts). The bundle target packages the same
+// files for hosts without cloud-init.
+import type { Graph } from "../../src/graph/model.js";
+import type { HostPlan } from "../../src/render/types.js";
+import type { OutFile, Target } from "../types.js";
+import { gzipDeterministic, USER_DATA_LIMIT } from "./gzip.js";
+import { secretOutFiles } from "./secrets.js";
+import { userData, type SystemdOptions } from "./user-data.js";
 
-export const systemd: Target = {
-  name: "systemd",
-  description: "",
-  emit: () => [],
-};
+export type { SystemdOptions } from "./user-data.js";
+export { checkUserData, ALLOWED_TOP_LEVEL_KEYS } from "./check.js";
+
+function readme(opts: SystemdOptions): string {
+  return [
+    "hacompile systemd target: one folder per host.",
+    "",
+    "  <host>/user-data      #cloud-config: give it to the VM as its user-data. It installs",
+    "                        the packages, users and files, then starts hacompile.target.",
+    "  <host>/user-data.gz.b64  only when user-data is above 16 KiB (a common cloud limit):",
+    "                        base64 -d user-data.gz.b64 > user-data.gz; cloud-init reads gzip.",
+    ...(opts.inlineSecrets
+      ? [
+          "",
+          "Built with --inline-secrets: user-data carries the secrets. Each host loads",
+          "/etc/hacompile/metadata-block.nft at boot so that only root reaches the cloud",
+          "metadata service (169.254.169.254, fd00:ec2::254). It cannot cover a config drive.",
+        ]
+      : ["  <host>/SECRETS.txt     how the secret files (<host>/secrets/...) reach the host."]),
+    "",
+    "On the host: systemctl status hacompile.target; systemctl --failed; cloud-init status --wait.",
+    "",
+  ].join("\n");
+}
+
+function hostFiles(graph: Graph, plan: HostPlan, opts: SystemdOptions): OutFile[] {
+  const h = plan.host.name;
+  const text = userData(graph, plan, opts);
+  const out: OutFile[] = [{ path: `${h}/user-data`, content: text, mode: 0o644 }];
+  // OutFile holds text only for now, so the gzip form is shipped base64-encoded.
+  if (Buffer.byteLength(text, "utf8") > USER_DATA_LIMIT) {
+    out.push({ path: `${h}/user-data.gz.b64`, content: gzipDeterministic(text).toString("base64") + "\n", mode: 0o644 });
+  }
+  if (!opts.inlineSecrets) out.push(...secretOutFiles(graph, plan));
+  return out;
+}
+
+export function systemdTarget(opts: SystemdOptions): Target {
+  return {
+    name: "systemd",
+    description: "cloud-init user-data per host: packages, users, files, systemd units under hacompile.target",
+    emit: (graph, plans) => [
+      { path: "README.txt", content: readme(opts), mode: 0o644 },
+      ...plans.flatMap((p) => hostFiles(graph, p, opts)),
+    ],
+  };
+}
+
+export const systemd: Target = systemdTarget({ inlineSecrets: false });
+
+/** What the CLI should print after a build: user-data too big for some clouds. */
+export function userDataWarnings(graph: Graph, plans: readonly HostPlan[], opts: SystemdOptions = { inlineSecrets: false }): string[] {
+  const out: string[] = [];
+  for (const p of plans) {
+    const size = Buffer.byteLength(userData(graph, p, opts), "utf8");
+    if (size <= USER_DATA_LIMIT) continue;
+    const kib = (size / 1024).toFixed(1);
+    out.push(
+      `systemd/${p.host.name}/user-data is ${kib} KiB, above the 16 KiB some clouds accept: use systemd/${p.host.name}/user-data.gz.b64 (base64 -d it to user-data.gz) [user-data-size]`,
+    );
+  }
+  return out;
+}
