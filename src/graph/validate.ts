@@ -125,7 +125,15 @@ const routes: Rule = (t) => {
 
 const pools: Rule = (t) => {
   const out: Diagnostic[] = [];
+  const member = new Map<string, string>();
   for (const [name, p] of entries(t.pools)) {
+    p.hosts.forEach((h, i) => {
+      const other = member.get(h);
+      // One pool per web host: one default server on the port, one site config.
+      if (other !== undefined && other !== name)
+        out.push(error("host-in-two-pools", ["pools", name, "hosts", i], `host '${h}' already serves pool '${other}'; a web host serves one pool`));
+      member.set(h, name);
+    });
     if (p.hosts.length === 0) out.push(error("empty-pool", ["pools", name, "hosts"], `pool '${name}' has no hosts`));
     const d = firstDuplicate(p.hosts);
     if (d !== undefined) out.push(error("duplicate-host", ["pools", name, "hosts", d], `host '${p.hosts[d]}' is listed twice`));

@@ -102,12 +102,22 @@ function siteConfig(ctx: RenderContext, host: Host, pool: Pool): HostFile {
       ["WP_CONTENT_DIR", php(WP_CONTENT_DIR)],
       ["WP_CONTENT_URL", php(`${url}/wp-content`)],
     ],
+    tablePrefix: php(tablePrefix(db, pool)),
     dbConfigFile: php(DB_CONFIG_PATH),
     lbAddresses: lbTrustedAddresses(graph).map(php),
     peerParam: php(PEER_ADDR_PARAM),
     peerName: PEER_ADDR_PARAM,
   });
   return file(siteConfigPath(graph), content, "php", "php-fpm", { mode: 0o640, group: "www-data", secret: true });
+}
+
+/**
+ * WordPress's table prefix: 'wp_' when the pool has the database to itself;
+ * when several pools share one database each gets its own tables, or they
+ * would all be one site.
+ */
+export function tablePrefix(db: Database, pool: Pool): string {
+  return db.clientPools.length > 1 ? `wp_${pool.name.replace(/-/g, "_")}_` : "wp_";
 }
 
 /** systemd's ExecStart= quoting: a word with spaces or quotes goes in double quotes. */
