@@ -7,6 +7,7 @@
 // with the engine's own GTID syntax and checks that both threads run.
 // Passwords live only in root-only files fed to the client on stdin or read
 // through --defaults-file, never on a command line.
+import { createHash } from "node:crypto";
 import type { Database, Graph, Host } from "../graph/model.js";
 import type { DatabaseSecrets } from "../secrets.js";
 import { renderTemplate } from "./ejs.js";
@@ -73,6 +74,22 @@ const account = (user: string, address: string): string => `${sqlString(user)}@$
  */
 const grantDatabase = (schema: string): string => sqlIdent(schema.replace(/[\\_%]/g, (c) => `\\${c}`));
 
+/**
+ * How an account gets its password. MariaDB writes CREATE/ALTER USER to the
+ * binary log as typed, so a plain IDENTIFIED BY would put the password in
+ * every binlog and every replica's relay log: give it the
+ * mysql_native_password hash instead (SHA1(SHA1(password)), which does not
+ * by itself let anyone log in). MySQL 8.4 already logs such statements with
+ * the caching_sha2_password hash, and has no way to take that hash as input
+ * that is portable across servers.
+ */
+function identifiedBy(f: EngineFacts, password: string): string {
+  if (f.engine === "mysql") return `IDENTIFIED BY ${sqlString(password)}`;
+  const inner = createHash("sha1").update(password, "utf8").digest();
+  const hash = "*" + createHash("sha1").update(inner).digest("hex").toUpperCase();
+  return `IDENTIFIED BY PASSWORD ${sqlString(hash)}`;
+}
+
 /** The SQL condition "Host is not one of these" (TRUE when there are none). */
 const hostNotIn = (addresses: readonly string[]): string =>
   addresses.length === 0 ? "TRUE" : `Host NOT IN (${addresses.map(sqlString).join(", ")})`;
@@ -86,11 +103,11 @@ function primarySql(graph: Graph, host: Host, p: DbPlacement, pw: DatabaseSecret
     schema: sqlIdent(db.schema),
     grantDatabase: grantDatabase(db.schema),
     appAccounts: db.clientAddresses.map((a) => account(db.user, a)),
-    appPassword: sqlString(pw.app),
+    appIdentified: identifiedBy(p.facts, pw.app),
     appUser: sqlString(db.user),
     appStale: hostNotIn(db.clientAddresses),
     replAccounts: replicaAddresses.map((a) => account(db.replicationUser, a)),
-    replPassword: sqlString(pw.replication),
+    replIdentified: identifiedBy(p.facts, pw.replication),
     replUser: sqlString(db.replicationUser),
     replStale: hostNotIn(replicaAddresses),
     // MySQL replicas connect with SOURCE_SSL=1; refuse the account anything else.
