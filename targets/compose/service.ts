@@ -122,7 +122,7 @@ export function hostService(i: ServiceInput): YamlMap {
   if (pv.devices.length > 0) s["devices"] = pv.devices;
   if (pv.securityOpt.length > 0) s["security_opt"] = pv.securityOpt;
   // A fresh /run at every start, as on a booting host: no stale pid files or sockets after a restart.
-  s["tmpfs"] = ["/run"];
+  s["tmpfs"] = ["/run:mode=755"];
   s["volumes"] = [
     bind(name, INIT_PATH),
     bind(name, SUPERVISOR_CONF_PATH),
