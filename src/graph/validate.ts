@@ -149,6 +149,12 @@ const databases: Rule = (t) => {
   const out: Diagnostic[] = [];
   const owner = new Map<string, string>();
   for (const [name, d] of entries(t.databases)) {
+    const user = d.user ?? d.name;
+    // Accounts the server or hacompile already owns: taking one over would
+    // change the server's own access (root, mysql, debian-sys-maint) or the
+    // replication account's grants.
+    if (RESERVED_SQL_USERS.has(user))
+      out.push(error("reserved-sql-user", ["databases", name, d.user !== undefined ? "user" : "name"], `database user '${user}' is reserved; name the application user with 'user'`));
     const members: [string, (string | number)[]][] = [
       [d.primary, ["databases", name, "primary"]],
       ...d.replicas.map((r, i): [string, (string | number)[]] => [r, ["databases", name, "replicas", i]]),
@@ -179,6 +185,8 @@ const volumes: Rule = (t) => {
   }
   return out;
 };
+
+const RESERVED_SQL_USERS = new Set(["root", "mysql", "mariadb_sys", "debian_sys_maint", "repl", "mysql_sys", "mysql_session", "mysql_infoschema"]);
 
 const rules: readonly Rule[] = [references, addresses, loadBalancer, routes, pools, databases, volumes];
 

@@ -11,6 +11,7 @@ import { createHash } from "node:crypto";
 import type { Database, Graph, Host } from "../graph/model.js";
 import type { DatabaseSecrets } from "../secrets.js";
 import { renderTemplate } from "./ejs.js";
+import { lagPrivilege } from "./hyperdb.js";
 import { cnfValue, dbPlacement, generatedBy, type DbPlacement, type EngineFacts } from "./mysql-config.js";
 import { sh, sqlIdent, sqlString } from "./quote.js";
 import { unitFile } from "./systemd-unit.js";
@@ -102,6 +103,7 @@ function primarySql(graph: Graph, host: Host, p: DbPlacement, pw: DatabaseSecret
     what: `Database '${db.name}' (${p.facts.engine}): run on the primary ${host.name} by ${BOOTSTRAP_SCRIPT}.`,
     schema: sqlIdent(db.schema),
     grantDatabase: grantDatabase(db.schema),
+    lagPrivilege: lagPrivilege(db),
     appAccounts: db.clientAddresses.map((a) => account(db.user, a)),
     appIdentified: identifiedBy(p.facts, pw.app),
     appUser: sqlString(db.user),
