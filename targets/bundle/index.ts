@@ -9,7 +9,7 @@ import { renderTemplate } from "../../src/render/ejs.js";
 import { generatedBy } from "../../src/render/nginx-main.js";
 import { sh } from "../../src/render/quote.js";
 import type { HostFile, HostPlan } from "../../src/render/types.js";
-import { hostUnitFiles, mergeFiles, octal, restartUnitOf, startUnitOf, TARGET_UNIT } from "../shared/host-units.js";
+import { hostUnitFiles, mergeFiles, octal, restartUnitOf, startUnitOf, TARGET_UNIT, unitsToEnable } from "../shared/host-units.js";
 import type { OutFile, Target } from "../types.js";
 
 export function sha256(content: string): string {
@@ -75,12 +75,12 @@ function installScript(graph: Graph, plan: HostPlan, files: readonly HostFile[])
   return renderTemplate("bundle-install.sh.ejs", {
     header: generatedBy(graph),
     host: plan.host.name,
-    targetUnit: sh(TARGET_UNIT),
     packages: plan.packages.map(sh),
     users: plan.users.map((u) => [u.name, u.group, u.home].map(sh).join(" ")),
     files: files.map((f) =>
       [octal(f.mode), f.owner, f.group, sha256(f.content), restartUnitOf(plan, f.service) ?? "-", f.path].map(sh).join(" "),
     ),
+    enable: unitsToEnable(plan, hostUnitFiles(graph, plan)).map(sh),
     services: plan.services.map((s) => sh(startUnitOf(s))),
   });
 }

@@ -87,6 +87,28 @@ export function hostUnitFiles(graph: Graph, plan: HostPlan, extraWants: readonly
   return out;
 }
 
+/**
+ * Units to `systemctl enable`: hacompile.target, and every unit of ours whose
+ * [Install] asks for an earlier or other target (the firewall at sysinit,
+ * timers at timers.target) so it also starts there at boot, not only through
+ * hacompile.target. Debian enables its own units when it installs them.
+ */
+export function unitsToEnable(plan: HostPlan, extra: readonly HostFile[] = []): string[] {
+  const out = [TARGET_UNIT];
+  const files = [...plan.files, ...extra];
+  const hasInstall = (unit: string): boolean =>
+    files.some((f) => f.path === unitPath(unit) && /^\[Install\]\s*$/m.test(f.content));
+  for (const s of plan.services) {
+    const u = startUnitOf(s);
+    if (!s.packaged && hasInstall(u) && !out.includes(u)) out.push(u);
+  }
+  for (const f of extra) {
+    const u = f.path.startsWith(`${UNIT_DIR}/`) ? f.path.slice(UNIT_DIR.length + 1) : "";
+    if (/^[^/]+\.(service|timer|mount)$/.test(u) && hasInstall(u) && !out.includes(u)) out.push(u);
+  }
+  return out;
+}
+
 /** The plan's files plus `extra`, sorted by path; two files at one path is a bug. */
 export function mergeFiles(plan: HostPlan, extra: readonly HostFile[]): HostFile[] {
   const all = [...plan.files, ...extra];

@@ -17,10 +17,10 @@ function readme(opts: SystemdOptions): string {
   return [
     "hacompile systemd target: one folder per host.",
     "",
-    "  <host>/user-data      #cloud-config: give it to the VM as its user-data. It installs",
-    "                        the packages, users and files, then starts hacompile.target.",
+    "  <host>/user-data         #cloud-config: give it to the VM as its user-data. It installs",
+    "                           the packages, users and files, then starts hacompile.target.",
     "  <host>/user-data.gz.b64  only when user-data is above 16 KiB (a common cloud limit):",
-    "                        base64 -d user-data.gz.b64 > user-data.gz; cloud-init reads gzip.",
+    "                           base64 -d user-data.gz.b64 > user-data.gz; cloud-init reads gzip.",
     ...(opts.inlineSecrets
       ? [
           "",
@@ -28,7 +28,12 @@ function readme(opts: SystemdOptions): string {
           "/etc/hacompile/metadata-block.nft at boot so that only root reaches the cloud",
           "metadata service (169.254.169.254, fd00:ec2::254). It cannot cover a config drive.",
         ]
-      : ["  <host>/SECRETS.txt     how the secret files (<host>/secrets/...) reach the host."]),
+      : ["  <host>/SECRETS.txt       how the secret files (<host>/secrets/...) reach the host."]),
+    "",
+    "Boot sequence (cloud-init's own module order): root-owned files, users, packages (a",
+    "first-boot policy-rc.d keeps them from starting daemons), files owned by package users",
+    "(defer: true), then runcmd: daemon-reload, enable, start hacompile.target. The target",
+    "Wants= every service; the order is in the units (After=, drop-ins for Debian's units).",
     "",
     "On the host: systemctl status hacompile.target; systemctl --failed; cloud-init status --wait.",
     "",

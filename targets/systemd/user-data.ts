@@ -8,7 +8,7 @@ import { Document, isSeq } from "yaml";
 import type { Graph } from "../../src/graph/model.js";
 import { generatedBy } from "../../src/render/nginx-main.js";
 import { file, type HostFile, type HostPlan, type SystemUser } from "../../src/render/types.js";
-import { hostUnitFiles, mergeFiles, octal, TARGET_UNIT } from "../shared/host-units.js";
+import { hostUnitFiles, mergeFiles, octal, TARGET_UNIT, unitsToEnable } from "../shared/host-units.js";
 import { METADATA_UNIT, metadataBlockFiles, secretAssertions } from "./secrets.js";
 
 export interface SystemdOptions {
@@ -31,14 +31,17 @@ function policyRcD(graph: Graph): HostFile {
   return file(POLICY_RC_D, body, "shell", "hacompile", { mode: 0o755 });
 }
 
-/** Everything the host's user-data writes, in path order. */
-export function userDataFiles(graph: Graph, plan: HostPlan, opts: SystemdOptions): HostFile[] {
-  const extra = [
+function extraFiles(graph: Graph, plan: HostPlan, opts: SystemdOptions): HostFile[] {
+  return [
     policyRcD(graph),
     ...hostUnitFiles(graph, plan, opts.inlineSecrets ? [METADATA_UNIT] : []),
     ...(opts.inlineSecrets ? metadataBlockFiles(graph) : secretAssertions(graph, plan)),
   ];
-  return mergeFiles(plan, extra).filter((f) => opts.inlineSecrets || !f.secret);
+}
+
+/** Everything the host's user-data writes, in path order. */
+export function userDataFiles(graph: Graph, plan: HostPlan, opts: SystemdOptions): HostFile[] {
+  return mergeFiles(plan, extraFiles(graph, plan, opts)).filter((f) => opts.inlineSecrets || !f.secret);
 }
 
 /** Files owned by anyone but root are written after the packages created their owners. */
@@ -91,8 +94,7 @@ function packagesOf(plan: HostPlan, opts: SystemdOptions): string[] {
   return [...set].sort();
 }
 
-function runcmd(opts: SystemdOptions): string[][] {
-  const enable = opts.inlineSecrets ? [TARGET_UNIT, METADATA_UNIT] : [TARGET_UNIT];
+function runcmd(enable: readonly string[]): string[][] {
   return [
     ["rm", "-f", POLICY_RC_D],
     ["systemctl", "daemon-reload"],
@@ -115,7 +117,7 @@ export function cloudConfig(graph: Graph, plan: HostPlan, opts: SystemdOptions):
     // "default" keeps the image's login user: without it cloud-init creates only ours.
     users: ["default", ...plan.users.map(cloudUser)],
     write_files: ordered.map(writeFile),
-    runcmd: runcmd(opts),
+    runcmd: runcmd(unitsToEnable(plan, extraFiles(graph, plan, opts))),
   };
 }
 
