@@ -205,7 +205,8 @@ function lowerLinks(t: Topology, pools: readonly Pool[], dbs: readonly Database[
   }
   for (const v of vols) {
     for (const a of v.servers) for (const b of v.servers) if (a !== b) tcp("gluster-peer", a, b, ports.glusterd, ports.glusterBricks);
-    for (const c of v.clients) for (const s of v.servers) tcp("gluster-client", c, s, ports.glusterd, ports.glusterBricks);
+    // A client that is also a brick server reaches itself over loopback: no link.
+    for (const c of v.clients) for (const s of v.servers) if (c !== s) tcp("gluster-client", c, s, ports.glusterd, ports.glusterBricks);
   }
   for (const h of Object.keys(t.hosts)) tcp("ssh", "admin", h, [22, 22]);
   const key = (l: Link): string => `${l.kind}\u0000${l.from}\u0000${l.to}`;

@@ -180,6 +180,10 @@ const volumes: Rule = (t) => {
   for (const [name, v] of entries(t.volumes)) {
     if (v.bricks.length % v.replica !== 0)
       out.push(error("brick-count", ["volumes", name, "bricks"], `volume '${name}' has ${v.bricks.length} bricks, not a multiple of replica ${v.replica}`));
+    const dup = firstDuplicate(v.bricks);
+    // One brick path per volume and host: a second brick on the same host would be the same folder.
+    if (dup !== undefined)
+      out.push(error("duplicate-brick", ["volumes", name, "bricks", dup], `host '${v.bricks[dup]}' holds a brick of '${name}' already`));
     if (v.arbiter === 1 && v.replica !== 3)
       out.push(error("arbiter-needs-replica-3", ["volumes", name, "arbiter"], `an arbiter needs 'replica: 3' (two data bricks and the arbiter)`));
   }

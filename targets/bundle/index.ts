@@ -33,6 +33,8 @@ interface ManifestFile {
   sha256: string;
   /** The plan's name for what reads the file. */
   service: string;
+  /** What kind of file it is: `hacompile verify` picks its checker by this. */
+  kind: string;
   /** The unit install.sh restarts when the file changes; null when none runs here. */
   restart: string | null;
   secret: boolean;
@@ -46,6 +48,7 @@ function manifest(graph: Graph, plan: HostPlan, files: readonly HostFile[]): str
     group: f.group,
     sha256: sha256(f.content),
     service: f.service,
+    kind: f.kind,
     restart: restartUnitOf(plan, f.service) ?? null,
     secret: f.secret === true,
   }));
