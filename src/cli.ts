@@ -1,10 +1,14 @@
 // The command line: argv -> compile -> write or print. The only place that
-// calls process.exit. Exit codes: 0 valid, 1 invalid input, 2 usage error.
-import { readFileSync } from "node:fs";
+// calls process.exit. Exit codes: 0 valid, 1 invalid input (or, for check,
+// findings with errors), 2 usage error.
+import { readFileSync, writeFileSync } from "node:fs";
 import { resolve, join } from "node:path";
 import { cac } from "cac";
+import { checkGraph, checkKeepalived, checkTopologies, hasCheckErrors, type CheckReport, type Source } from "./check/index.js";
+import { formatReport, reportJson, summaryLine } from "./check/format.js";
 import { compile, type CompileResult } from "./compile.js";
 import { diagnosticJson, formatDiagnostic, hasErrors, type Diagnostic } from "./diagnostics.js";
+import { draw, FORMATS, isFormat } from "./draw/index.js";
 import { emit } from "./emit.js";
 import { cryptoRandom, defaultSecretsPath, readSecretsFile, writeSecretsFile } from "./io/secrets-file.js";
 import { writeTreeAtomic } from "./io/write-tree.js";
@@ -76,6 +80,7 @@ function build(file: string, opts: BuildOptions): number {
   const dest = resolve(opts.out ?? join("out", graph.name));
   writeTreeAtomic(dest, files);
   if (!opts.json) process.stdout.write(`wrote ${files.length} files to ${dest} (${chosen.map((t) => t.name).join(", ")})\n`);
+  process.stderr.write(summaryLine(checkGraph(graph, file)) + "\n");
   return 0;
 }
 
@@ -87,9 +92,60 @@ function validate(file: string, opts: { json?: boolean }): number {
   return 0;
 }
 
-function main(argv: string[]): number {
+function readSources(files: readonly string[]): { sources: Source[]; unreadable: Diagnostic[] } {
+  const sources: Source[] = [];
+  const unreadable: Diagnostic[] = [];
+  for (const file of files) {
+    try {
+      sources.push({ file, text: readFileSync(file, "utf8") });
+    } catch (e) {
+      const reason = (e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : "cannot read the file";
+      unreadable.push({ code: "read-error", severity: "error", message: reason, path: [], file, pos: { line: 1, col: 1 } });
+    }
+  }
+  return { sources, unreadable };
+}
+
+interface CheckOptions {
+  json?: boolean;
+  keepalived?: boolean;
+}
+
+function check(files: readonly string[], opts: CheckOptions): number {
+  if (files.length === 0) throw new UsageError("check needs at least one topology (or keepalived.conf with --keepalived)");
+  const { sources, unreadable } = readSources(files);
+  const r: CheckReport = opts.keepalived ? checkKeepalived(sources) : checkTopologies(sources);
+  const diagnostics = [...unreadable, ...r.diagnostics];
+  if (opts.json) {
+    const out = JSON.parse(reportJson(r.findings)) as Record<string, unknown>;
+    process.stdout.write(JSON.stringify({ diagnostics: diagnostics.map(diagnosticJson), ...out }, null, 2) + "\n");
+  } else {
+    report(diagnostics, false);
+    process.stdout.write(formatReport(r.findings));
+  }
+  return hasErrors(diagnostics) || hasCheckErrors(r.findings) ? EXIT_INVALID : 0;
+}
+
+interface GraphOptions {
+  format?: string;
+  out?: string;
+}
+
+async function graphCommand(file: string, opts: GraphOptions): Promise<number> {
+  const format = opts.format ?? "mermaid";
+  if (!isFormat(format)) throw new UsageError(`unknown format '${format}'; formats: ${FORMATS.join(", ")}`);
+  const result = readTopology(file);
+  report(result.diagnostics, false);
+  if (hasErrors(result.diagnostics) || !result.graph) return EXIT_INVALID;
+  const text = await draw(result.graph, format);
+  if (opts.out === undefined) process.stdout.write(text);
+  else writeFileSync(opts.out, text);
+  return 0;
+}
+
+function main(argv: string[]): number | Promise<number> {
   const cli = cac("hacompile");
-  let code: number | undefined;
+  let code: number | Promise<number> | undefined;
   cli
     .command("build <topology>", "Validate the topology and write every target's deployment files")
     .option("-o, --out <dir>", "Output directory (default: out/<name>)")
@@ -106,6 +162,20 @@ function main(argv: string[]): number {
     .action((file: string, o: { json?: boolean }) => {
       code = validate(file, o);
     });
+  cli
+    .command("check [...files]", "Find single points of failure and keepalived election mistakes (exit 1 on errors)")
+    .option("--json", "Print findings as JSON")
+    .option("--keepalived", "The files are keepalived.conf files to audit together, not topologies")
+    .action((files: string[], o: CheckOptions) => {
+      code = check(files, o);
+    });
+  cli
+    .command("graph <topology>", "Draw the topology with its single points of failure marked")
+    .option("--format <format>", `Output format: ${FORMATS.join(", ")} (default: mermaid)`)
+    .option("-o, --out <file>", "Write to this file instead of standard output")
+    .action((file: string, o: GraphOptions) => {
+      code = graphCommand(file, o);
+    });
   cli.help();
   cli.version(VERSION);
   cli.parse(argv, { run: false });
@@ -118,22 +188,27 @@ function main(argv: string[]): number {
   return code ?? 0;
 }
 
+function failure(e: unknown): number {
+  const name = e instanceof Error ? e.name : "";
+  if (e instanceof UsageError || name === "CACError") {
+    process.stderr.write(`hacompile: ${(e as Error).message}\n`);
+    return EXIT_USAGE;
+  }
+  // An internal error is a bug: say so plainly, without a stack trace.
+  process.stderr.write(`hacompile: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
+  return 70;
+}
+
 function run(): void {
-  let code: number;
+  let code: number | Promise<number>;
   try {
     code = main(process.argv);
   } catch (e) {
-    const name = e instanceof Error ? e.name : "";
-    if (e instanceof UsageError || name === "CACError") {
-      process.stderr.write(`hacompile: ${(e as Error).message}\n`);
-      code = EXIT_USAGE;
-    } else {
-      // An internal error is a bug: say so plainly, without a stack trace.
-      process.stderr.write(`hacompile: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
-      code = 70;
-    }
+    code = failure(e);
   }
-  process.exitCode = code;
+  // `graph --format svg` lays out asynchronously (WebAssembly Graphviz).
+  if (typeof code === "number") process.exitCode = code;
+  else code.then((c) => (process.exitCode = c), (e: unknown) => (process.exitCode = failure(e)));
 }
 
 run();
