@@ -44,6 +44,8 @@ interface InstanceView {
   readonly unicastSrc?: string;
   readonly unicastPeers: readonly string[];
   readonly vips: readonly string[];
+  /** Why the virtual_ipaddress block holds what it holds. */
+  readonly vipComment: string;
   /** Complete notify lines, e.g. "notify_master /usr/local/sbin/x root". */
   readonly notify: readonly string[];
 }
@@ -110,6 +112,10 @@ function instanceView(graph: Graph, host: Host, failover: Failover): InstanceVie
     ...(unicast ? { unicastSrc: kad(host.address) } : {}),
     unicastPeers: unicast ? peerAddresses(graph, host) : [],
     vips: vipLines(graph, failover),
+    vipComment:
+      failover.mode === "digitalocean"
+        ? "A placeholder keepalived insists on; the reserved IP is moved by the notify_master script."
+        : "The floating IP clients connect to; nginx on every LB binds it (ip_nonlocal_bind).",
     notify: notifyLines(failover),
   };
 }

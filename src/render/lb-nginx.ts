@@ -23,6 +23,12 @@ const MAX_TRIES = 3;
 const NEXT_UPSTREAM_TIMEOUT = "10s";
 /** Idle connections kept open to each pool, per worker. */
 const UPSTREAM_KEEPALIVE = 32;
+/**
+ * Shorter than the web tier's keepalive_timeout (65 s, nginx-main.ts), so the
+ * LB closes an idle connection before the web host does and never sends a
+ * request down a connection that is being closed under it.
+ */
+const UPSTREAM_KEEPALIVE_TIMEOUT = "60s";
 
 /**
  * The address nginx binds for client traffic, or undefined for every address.
@@ -39,6 +45,7 @@ interface UpstreamView {
   /** Complete `server` parameters, e.g. "10.0.0.21:80 max_fails=1 fail_timeout=5s". */
   readonly servers: readonly string[];
   readonly keepalive: number;
+  readonly keepaliveTimeout: string;
 }
 
 interface LocationView {
@@ -89,6 +96,7 @@ function upstreamView(pool: Pool): UpstreamView {
     name: upstreamName(pool.name),
     servers: pool.members.map((m) => `${ngx(m.address)}:${m.port} max_fails=${MAX_FAILS} fail_timeout=${FAIL_TIMEOUT}`),
     keepalive: UPSTREAM_KEEPALIVE,
+    keepaliveTimeout: UPSTREAM_KEEPALIVE_TIMEOUT,
   };
 }
 
