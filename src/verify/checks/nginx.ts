@@ -1,0 +1,20 @@
+// nginx -t on each host's whole config tree, in the host's sandbox: listen
+// addresses (the host's and the VIP) and include paths resolve as in production.
+import { firstLines, hasTool } from "../run.js";
+import { inSandbox } from "../sandbox.js";
+import { hostLabel, type Check, type CheckResult } from "../types.js";
+
+export const nginxCheck: Check = async (ctx) => {
+  const out: CheckResult[] = [];
+  for (const h of ctx.hosts) {
+    if (!h.files.some((f) => f.kind === "nginx")) continue;
+    const file = hostLabel(h, "/etc/nginx/nginx.conf");
+    if (!(await hasTool("nginx"))) {
+      out.push({ tool: "nginx", file, status: "skipped", message: "nginx not installed" });
+      continue;
+    }
+    const r = await inSandbox(ctx, h, "nginx -t -q -c /etc/nginx/nginx.conf");
+    out.push({ tool: "nginx", file, status: r.code === 0 ? "ok" : "fail", message: r.code === 0 ? "" : firstLines(r.stderr) });
+  }
+  return out;
+};

@@ -1,0 +1,63 @@
+// Verification results: one per (tool, file). `hacompile verify` prints them
+// and a per-tool summary; any failure (or, under CI, any missing tool) fails.
+export interface CheckResult {
+  /** The checking program: nginx, keepalived, mariadbd, php-fpm, php, hyperdb, shellcheck, ... */
+  readonly tool: string;
+  /** What was checked, as the user sees it: "<target>/<host>:<path on host>" or an output path. */
+  readonly file: string;
+  readonly status: "ok" | "fail" | "skipped";
+  /** The tool's own message on failure; the reason when skipped. */
+  readonly message: string;
+}
+
+/** One file of a host, as the bundle target's manifest describes it. */
+export interface HostFileEntry {
+  readonly path: string;
+  readonly mode: string;
+  readonly owner: string;
+  readonly group: string;
+  readonly kind: string;
+  readonly service: string;
+  readonly secret: boolean;
+}
+
+/** A host's rendered files on disk: bundle/<host>/root mirrors its file system. */
+export interface HostTree {
+  readonly host: string;
+  readonly address: string;
+  /** Absolute path of bundle/<host>/root. */
+  readonly root: string;
+  readonly files: readonly HostFileEntry[];
+}
+
+/** What every check gets: the host trees and the graph facts they need. */
+export interface VerifyContext {
+  readonly outDir: string;
+  readonly hosts: readonly HostTree[];
+  readonly iface: string;
+  readonly prefixLength: number;
+  readonly vip: string;
+  readonly graph: GraphFacts;
+  /** Scripts the targets add beside the host files (install.sh...), relative to outDir. */
+  readonly extraScripts: readonly string[];
+}
+
+/** The slice of graph.json that checks compare generated files with. */
+export interface GraphFacts {
+  readonly name: string;
+  readonly databases: readonly {
+    readonly name: string;
+    readonly engine: "mariadb" | "mysql";
+    readonly port: number;
+    readonly primary: { readonly host: string; readonly address: string };
+    readonly replicas: readonly { readonly host: string; readonly address: string }[];
+    readonly clientPools: readonly string[];
+  }[];
+  readonly pools: readonly { readonly name: string; readonly database?: string; readonly members: readonly { readonly host: string }[] }[];
+}
+
+export type Check = (ctx: VerifyContext) => Promise<CheckResult[]>;
+
+export function hostLabel(h: HostTree, path: string): string {
+  return `${h.host}:${path}`;
+}
