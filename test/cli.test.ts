@@ -148,4 +148,16 @@ test("a build that fails mid-write (disk full) leaves the previous output whole"
   rmSync(dir, { recursive: true });
 });
 
+test("verify: a folder that is not a build is a clear error; a build passes one tool's checks", () => {
+  const dir = tmp();
+  const bad = run(["verify", dir]);
+  assert.is(bad.code, 1);
+  assert.match(bad.stderr, /graph\.json: not found/);
+  assert.is(run(["build", EXAMPLE, "-o", join(dir, "out"), "--secrets", FAKE, "--frozen-secrets"]).code, 0);
+  const ok = run(["verify", join(dir, "out"), "--tool", "shellcheck"]);
+  assert.is(ok.code, 0, ok.stdout + ok.stderr);
+  assert.match(ok.stdout, /^shellcheck: \d+ ok, 0 failed, 0 skipped$/m);
+  rmSync(dir, { recursive: true });
+});
+
 test.run();

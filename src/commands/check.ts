@@ -1,0 +1,39 @@
+// `hacompile check`: single points of failure and keepalived election rules.
+import { readFileSync } from "node:fs";
+import { checkKeepalived, checkTopologies, hasCheckErrors, type CheckReport, type Source } from "../check/index.js";
+import { formatReport, reportJson } from "../check/format.js";
+import { diagnosticJson, hasErrors, type Diagnostic } from "../diagnostics.js";
+import { EXIT_INVALID, EXIT_OK, readDiagnostic, report, UsageError } from "./common.js";
+
+export interface CheckOptions {
+  json?: boolean;
+  keepalived?: boolean;
+}
+
+function readSources(files: readonly string[]): { sources: Source[]; unreadable: Diagnostic[] } {
+  const sources: Source[] = [];
+  const unreadable: Diagnostic[] = [];
+  for (const file of files) {
+    try {
+      sources.push({ file, text: readFileSync(file, "utf8") });
+    } catch (e) {
+      unreadable.push(readDiagnostic(file, e));
+    }
+  }
+  return { sources, unreadable };
+}
+
+export async function check(files: readonly string[], opts: CheckOptions): Promise<number> {
+  if (files.length === 0) throw new UsageError("check needs at least one topology (or keepalived.conf with --keepalived)");
+  const { sources, unreadable } = readSources(files);
+  const r: CheckReport = opts.keepalived ? checkKeepalived(sources) : checkTopologies(sources);
+  const diagnostics = [...unreadable, ...r.diagnostics];
+  if (opts.json) {
+    const out = JSON.parse(reportJson(r.findings)) as Record<string, unknown>;
+    process.stdout.write(JSON.stringify({ diagnostics: diagnostics.map(diagnosticJson), ...out }, null, 2) + "\n");
+  } else {
+    report(diagnostics, false);
+    process.stdout.write(formatReport(r.findings));
+  }
+  return hasErrors(diagnostics) || hasCheckErrors(r.findings) ? EXIT_INVALID : EXIT_OK;
+}
