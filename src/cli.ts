@@ -52,6 +52,12 @@ function parse(argv: string[]): Run | number {
     .action((dir: string, o: { tool?: string }) => {
       run = async () => (await import("./commands/verify.js")).verifyCommand(dir, o);
     });
+  cli
+    .command("lab <action> <topology>", "Run the generated bundles in network namespaces: up, test or down (root, Linux)")
+    .option("--json <file>", "lab test: write the figures as JSON to this file")
+    .action((action: string, file: string, o: object) => {
+      run = async () => (await import("./commands/lab.js")).labCommand(action, file, o);
+    });
   cli.help();
   cli.version(VERSION);
   cli.parse(argv, { run: false });
