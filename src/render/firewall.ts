@@ -121,7 +121,7 @@ function rulesFile(graph: Graph, host: Host): HostFile {
     sets,
     rules,
   });
-  return file(FIREWALL_FILE, content, "nftables", "hacompile");
+  return file(FIREWALL_FILE, content, "nftables", "firewall");
 }
 
 function firewallService(): ServiceSpec {
@@ -167,5 +167,5 @@ function firewallUnit(graph: Graph): HostFile {
     ],
     generatedBy(graph),
   );
-  return file(`/etc/systemd/system/${FIREWALL_UNIT}`, content, "systemd", "hacompile");
+  return file(`/etc/systemd/system/${FIREWALL_UNIT}`, content, "systemd", "firewall");
 }

@@ -98,7 +98,7 @@ function mountUnit(graph: Graph, host: Host, v: Volume): HostFile {
     ],
     generatedBy(graph),
   );
-  return file(`/etc/systemd/system/${mountUnitName(v.mount)}`, content, "systemd", "glusterfs");
+  return file(`/etc/systemd/system/${mountUnitName(v.mount)}`, content, "systemd", mountServiceName(v.name));
 }
 
 function mountService(graph: Graph, host: Host, v: Volume): ServiceSpec {

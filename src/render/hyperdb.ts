@@ -102,7 +102,7 @@ function installScript(graph: Graph): HostFile {
     envFile: sh(INSTALL_ENV_FILE),
     dbConfig: sh(DB_CONFIG_PATH),
   });
-  return file(INSTALL_SCRIPT, content, "shell", "hacompile", { mode: 0o755 });
+  return file(INSTALL_SCRIPT, content, "shell", "install-hyperdb", { mode: 0o755 });
 }
 
 function installUnit(graph: Graph): HostFile {
@@ -130,7 +130,7 @@ function installUnit(graph: Graph): HostFile {
     ],
     generatedBy(graph, "HyperDB install step"),
   );
-  return file(`/etc/systemd/system/${INSTALL_UNIT}`, content, "systemd", "hacompile");
+  return file(`/etc/systemd/system/${INSTALL_UNIT}`, content, "systemd", "install-hyperdb");
 }
 
 function installService(): ServiceSpec {

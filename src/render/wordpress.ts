@@ -162,8 +162,8 @@ function cronFiles(graph: Graph, pool: Pool, argv: readonly string[]): HostFile[
     generatedBy(graph, `WordPress cron timer, pool ${pool.name}`),
   );
   return [
-    file(`/etc/systemd/system/${CRON_UNIT}.service`, service, "systemd", "hacompile"),
-    file(`/etc/systemd/system/${CRON_UNIT}.timer`, timer, "systemd", "hacompile"),
+    file(`/etc/systemd/system/${CRON_UNIT}.service`, service, "systemd", "wp-cron"),
+    file(`/etc/systemd/system/${CRON_UNIT}.timer`, timer, "systemd", "wp-cron"),
   ];
 }
 

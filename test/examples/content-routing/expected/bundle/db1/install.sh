@@ -146,12 +146,12 @@ if live; then
 fi
 
 install_file 0600 root root 23d8836923a563bf767b177ec95de4823721385b13d8ac790af22a8a69c65e8f hacompile-db-bootstrap.service /etc/hacompile/db/primary.sql
-install_file 0644 root root f1cfdbac040dc61f10999b0ed2d19c3f91043fd8be6020c7dcaaa39d529a0abd - /etc/hacompile/firewall.nft
+install_file 0644 root root f1cfdbac040dc61f10999b0ed2d19c3f91043fd8be6020c7dcaaa39d529a0abd hacompile-firewall.service /etc/hacompile/firewall.nft
 install_file 0644 root root 44a8c3994605e1c32dfb5ff7b2ed3097e75040302bcc1c02599f648a5e063199 mariadb.service /etc/mysql/mariadb.conf.d/60-hacompile.cnf
 install_file 0644 root root b2f331d73903df5623d65b19de72f40bbae86243d37c593a9249f04acfce5717 hacompile-db-backup.timer /etc/systemd/system/hacompile-db-backup.service
 install_file 0644 root root 99aed40147eed1b14b914b5b77ce2da5902a513fa5f21c5d0e08fd7f779e7839 hacompile-db-backup.timer /etc/systemd/system/hacompile-db-backup.timer
 install_file 0644 root root ece47ba4273274a478cc987e173f70f638ccb1863695e277a1ff50f264475fde hacompile-db-bootstrap.service /etc/systemd/system/hacompile-db-bootstrap.service
-install_file 0644 root root 52452672b06e1e94df3b52bcb8efd0618a065daa2af4c6afaecc2c18dfb61fbf - /etc/systemd/system/hacompile-firewall.service
+install_file 0644 root root 52452672b06e1e94df3b52bcb8efd0618a065daa2af4c6afaecc2c18dfb61fbf hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service
 install_file 0644 root root c22c26c4cbbd4a9a8ee7af93a79f975ce397a23b646347a93f3ca6f1147e4d73 - /etc/systemd/system/hacompile.target
 install_file 0644 root root e2b419e5a4c419319d87570e50a366e0a04c2b7098029fe61ac025a992b82e42 mariadb.service /etc/systemd/system/mariadb.service.d/hacompile.conf
 install_file 0755 root root 1277a20d671550fa08968abc34ac80b181124d91262981c53f807b5147ae23f0 hacompile-db-backup.timer /usr/local/sbin/hacompile-db-backup

@@ -146,12 +146,12 @@ if live; then
   ensure_user keepalived_script keepalived_script /nonexistent
 fi
 
-install_file 0644 root root 382ed202a2e20a97a6415498247d1394418793f9012552225e745a67b4fbeb9a - /etc/hacompile/firewall.nft
+install_file 0644 root root 382ed202a2e20a97a6415498247d1394418793f9012552225e745a67b4fbeb9a hacompile-firewall.service /etc/hacompile/firewall.nft
 install_file 0644 root root 35c555a67776f996f5e47707a1dc88ce96121b60c0bc4eeb995676b2b71421e3 keepalived.service /etc/keepalived/keepalived.conf
 install_file 0644 root root 746747f435109b6c38ea261827b23b391f572e42ca797ccb0798c2b3ae651165 nginx.service /etc/nginx/hacompile/lb.conf
 install_file 0644 root root 5a4a791612a87793aab3f8c812232a42621aba278a10ea51c68980f309c1d09d nginx.service /etc/nginx/nginx.conf
 install_file 0644 root root 2962cad6b3ff9c691cf46a9ca137a0b59a7679bfe5ac8c565189c99f074caa8e - /etc/sysctl.d/60-hacompile.conf
-install_file 0644 root root 52452672b06e1e94df3b52bcb8efd0618a065daa2af4c6afaecc2c18dfb61fbf - /etc/systemd/system/hacompile-firewall.service
+install_file 0644 root root 52452672b06e1e94df3b52bcb8efd0618a065daa2af4c6afaecc2c18dfb61fbf hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service
 install_file 0644 root root 300e0432a3a09f970840dcfbe7e216a7b28bd68beea61aac738e507fc7d89345 - /etc/systemd/system/hacompile.target
 install_file 0644 root root e40645fac8fe07cff259d9d76227903b174555a839b458ec2af7d2d0134092e2 keepalived.service /etc/systemd/system/keepalived.service.d/hacompile.conf
 install_file 0644 root root 1ecff5305f397cbaf14540ff9e9faf001988b78885f9ff9f5dddb265f217dd1c nginx.service /etc/systemd/system/nginx.service.d/hacompile.conf

@@ -145,19 +145,19 @@ if live; then
   ensure_packages curl nftables nginx-light php8.2-fpm php8.2-mysql wordpress
 fi
 
-install_file 0644 root root 71c405bd59c36939cc3bff22073f165efe7f457c44d699503b1399e8767c6d8f - /etc/hacompile/firewall.nft
+install_file 0644 root root 71c405bd59c36939cc3bff22073f165efe7f457c44d699503b1399e8767c6d8f hacompile-firewall.service /etc/hacompile/firewall.nft
 install_file 0644 root root 5caa5b95fcd11794f693ec2a9239bac8a33863ea7e793269df0d5a0fb9c1d87e nginx.service /etc/nginx/hacompile/web-web.conf
 install_file 0644 root root 5a4a791612a87793aab3f8c812232a42621aba278a10ea51c68980f309c1d09d nginx.service /etc/nginx/nginx.conf
 install_file 0644 root root e6ee4249187013bd664339d1761c9a3a2a268ccf908e9ef50f0ad85e2c3efaf6 php8.2-fpm.service /etc/php/8.2/fpm/pool.d/hacompile-web.conf
 install_file 0644 root root e717b30b966ef8c657b2f08e351e0bb8d0d8c488c8161f072f34a245791eeb2b php8.2-fpm.service /etc/php/8.2/fpm/pool.d/www.conf
-install_file 0644 root root 52452672b06e1e94df3b52bcb8efd0618a065daa2af4c6afaecc2c18dfb61fbf - /etc/systemd/system/hacompile-firewall.service
-install_file 0644 root root cc58f6444ebe235622b7b1720bfaf8688afa9407efe38be95d0c74595e58ff4c - /etc/systemd/system/hacompile-install-hyperdb.service
+install_file 0644 root root 52452672b06e1e94df3b52bcb8efd0618a065daa2af4c6afaecc2c18dfb61fbf hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service
+install_file 0644 root root cc58f6444ebe235622b7b1720bfaf8688afa9407efe38be95d0c74595e58ff4c hacompile-install-hyperdb.service /etc/systemd/system/hacompile-install-hyperdb.service
 install_file 0644 root root 061421235d79179f0e024d5000370f8283c8976f283e38924d86284afc06be3f - /etc/systemd/system/hacompile.target
 install_file 0644 root root 8974b88d368fb2040872819efe459b5ca30046cc1f58d8d3fed582d6faca1be2 nginx.service /etc/systemd/system/nginx.service.d/hacompile.conf
 install_file 0644 root root ab74dedf4beec4c8a157bcdfe771004d678564c64df4e957751c7d98dd8940eb php8.2-fpm.service /etc/systemd/system/php8.2-fpm.service.d/hacompile.conf
 install_file 0640 root www-data 59d323e88f061812302db330b848d35b7beaf6e70e45a3df722fb2101b46706f php8.2-fpm.service /etc/wordpress/config-example.org.php
 install_file 0640 root www-data 71e2aa030169a49edbea9eada10d5f2beffd7411855cab983a1765f8f012effb php8.2-fpm.service /etc/wordpress/db-config.php
-install_file 0755 root root 12a1681d61d0fdb09a591895748e2ea8eda37bb333610d311fd3f2192e4fefd2 - /usr/local/sbin/hacompile-install-hyperdb
+install_file 0755 root root 12a1681d61d0fdb09a591895748e2ea8eda37bb333610d311fd3f2192e4fefd2 hacompile-install-hyperdb.service /usr/local/sbin/hacompile-install-hyperdb
 
 if ! live; then
   if ((${#restart[@]} > 0)); then say "--root: not restarting ${!restart[*]}"; fi

@@ -146,13 +146,13 @@ if live; then
   ensure_user keepalived_script keepalived_script /nonexistent
 fi
 
-install_file 0644 root root b046fcdae89075c57943abdfc2d0117bad0bd1001912b5e1d88881d487fa6631 - /etc/hacompile/firewall.nft
+install_file 0644 root root b046fcdae89075c57943abdfc2d0117bad0bd1001912b5e1d88881d487fa6631 hacompile-firewall.service /etc/hacompile/firewall.nft
 install_file 0644 root root 331ec970c4e5714954060f279cd2ff996c9f890461263052e74e2d57fd8756e2 keepalived.service /etc/keepalived/keepalived.conf
 install_file 0644 root root 7928ef2f11457f936e64eef3b2fe1329c07903c81aaff0b19656612b5fb1df63 nginx.service /etc/nginx/hacompile/lb.conf
 install_file 0644 root root c80623fb9370cd15bf0d663fedbcc8d069f8c4f784cba50a4f09379cf7cae535 nginx.service /etc/nginx/nginx.conf
 install_file 0644 root root 8128fdf1c2309a3453c0711e82365c3620a530ee184dae68426bbcf5be6199da hacompile-do-reassert.timer /etc/systemd/system/hacompile-do-reassert.service
 install_file 0644 root root b369043ed0f7d93da76b943c7536f19d62b3d10b968211d9273289750e07b449 hacompile-do-reassert.timer /etc/systemd/system/hacompile-do-reassert.timer
-install_file 0644 root root dbf095182e5839b0dcb816dd00b211a0a74fd16b29e346be4fb32a2920d57a83 - /etc/systemd/system/hacompile-firewall.service
+install_file 0644 root root dbf095182e5839b0dcb816dd00b211a0a74fd16b29e346be4fb32a2920d57a83 hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service
 install_file 0644 root root a41c8bebbeb32fbd73ce2834f704661f492aefdbfbff5d121e3537fef19f59c8 - /etc/systemd/system/hacompile.target
 install_file 0644 root root 6512b825e03f9a14d37fb3dfd74edc0b242051c50b9a9a4b306bdcae9b18832e keepalived.service /etc/systemd/system/keepalived.service.d/hacompile.conf
 install_file 0644 root root ff7e4cd8ee18866c1d6cb5d939987d795a613e3dc59a70105c42d7d6a8fa99b2 nginx.service /etc/systemd/system/nginx.service.d/hacompile.conf

@@ -146,12 +146,12 @@ if live; then
   ensure_user keepalived_script keepalived_script /nonexistent
 fi
 
-install_file 0644 root root 3e7b983dbe1ea28f96bfa8b69bd7b574cd3e6bf87a9d7bc962bfc45585a5ec50 - /etc/hacompile/firewall.nft
+install_file 0644 root root 3e7b983dbe1ea28f96bfa8b69bd7b574cd3e6bf87a9d7bc962bfc45585a5ec50 hacompile-firewall.service /etc/hacompile/firewall.nft
 install_file 0644 root root 6c52ff44bff57b286ee26a6eb1b28b14e1337defec3acf689200396cd9429f18 keepalived.service /etc/keepalived/keepalived.conf
 install_file 0644 root root 9a00f7e001d5a37ebb6cdce5676f201f51c0bb11af7ef16708abae51ff45f9af nginx.service /etc/nginx/hacompile/lb.conf
 install_file 0644 root root d06b7248bc104657f4bf4d8668c9bf461e2d9fd74644d463049a21556dcf72e6 nginx.service /etc/nginx/nginx.conf
 install_file 0644 root root f95c57b345ed67f15a158b562f8b26994100484960266225c03b24381cfdd561 - /etc/sysctl.d/60-hacompile.conf
-install_file 0644 root root 923c7514b9d7054aa9cc331467eb8822bd05822928c94e7aaa77e78ba2d8fb3f - /etc/systemd/system/hacompile-firewall.service
+install_file 0644 root root 923c7514b9d7054aa9cc331467eb8822bd05822928c94e7aaa77e78ba2d8fb3f hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service
 install_file 0644 root root 911e8406c7ee2fcce24f8280a155fcd0d8542464655f1e3f8678f370de6fa9e0 - /etc/systemd/system/hacompile.target
 install_file 0644 root root 64bf41ba87ecd13f4d3ce2cb19734ceb643f0d3c4ec0f6f66dee943e20f2a73f keepalived.service /etc/systemd/system/keepalived.service.d/hacompile.conf
 install_file 0644 root root 3568f7a0ca9891390fbc8ae90d5acc184c9f94a4dd7878e0b207599cc6994d57 nginx.service /etc/systemd/system/nginx.service.d/hacompile.conf

@@ -145,21 +145,21 @@ if live; then
   ensure_packages curl nftables nginx-light php8.2-fpm php8.2-mysql wordpress
 fi
 
-install_file 0644 root root f45939807caf59f84ff0e9ae8510911ef05b41e2d7f6352fb663a1d28c7f2bc1 - /etc/hacompile/firewall.nft
+install_file 0644 root root f45939807caf59f84ff0e9ae8510911ef05b41e2d7f6352fb663a1d28c7f2bc1 hacompile-firewall.service /etc/hacompile/firewall.nft
 install_file 0644 root root 7867f5096ae7aa03e23afa198d2e2bf6f4f42805df3028d229f4b8e774292769 nginx.service /etc/nginx/hacompile/web-web.conf
 install_file 0644 root root 3a6bd1c730fdd6770e65e12f053582b95b85a3ddfb2be04c7decda9d16c57d41 nginx.service /etc/nginx/nginx.conf
 install_file 0644 root root 0929032853c0815dcd85d3221e4c0b50caa450ce07c2a9d5d4760a6d01d3cb3e php8.2-fpm.service /etc/php/8.2/fpm/pool.d/hacompile-web.conf
 install_file 0644 root root 2aa8247b42f65b2e61726181389c75429704a761dc7e9022e57fa2df9c9137eb php8.2-fpm.service /etc/php/8.2/fpm/pool.d/www.conf
-install_file 0644 root root c6c60b0b801f9e795650b2f192e7f3660e20c5fb875dba5f6c7c00036bdfc8c3 - /etc/systemd/system/hacompile-firewall.service
-install_file 0644 root root bdbf2ffdfac43d8961c4410bf115315cb6a5a304edd042cba72be490c2384981 - /etc/systemd/system/hacompile-install-hyperdb.service
-install_file 0644 root root 0300332dfd87266924ef974009ea2789e38f7d2853db74e5e26047ee08ba85c9 - /etc/systemd/system/hacompile-wp-cron.service
-install_file 0644 root root d02a70991d4fb808dfe14d90ceebcb0f143d6d390793ff30576abe491e008757 - /etc/systemd/system/hacompile-wp-cron.timer
+install_file 0644 root root c6c60b0b801f9e795650b2f192e7f3660e20c5fb875dba5f6c7c00036bdfc8c3 hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service
+install_file 0644 root root bdbf2ffdfac43d8961c4410bf115315cb6a5a304edd042cba72be490c2384981 hacompile-install-hyperdb.service /etc/systemd/system/hacompile-install-hyperdb.service
+install_file 0644 root root 0300332dfd87266924ef974009ea2789e38f7d2853db74e5e26047ee08ba85c9 hacompile-wp-cron.timer /etc/systemd/system/hacompile-wp-cron.service
+install_file 0644 root root d02a70991d4fb808dfe14d90ceebcb0f143d6d390793ff30576abe491e008757 hacompile-wp-cron.timer /etc/systemd/system/hacompile-wp-cron.timer
 install_file 0644 root root 2f527b974c693117d1e4030270bf7ab4e4a17dd7d4b45968b27002a5a8c81894 - /etc/systemd/system/hacompile.target
 install_file 0644 root root 2bda1aa8f6cc034b58ce6ed0fb8101eb50dc80e210341fdbb4f89f6999ae688e nginx.service /etc/systemd/system/nginx.service.d/hacompile.conf
 install_file 0644 root root a504db2098a9d30fc68c148205f98c3a20a423722cc832067b5701784df23758 php8.2-fpm.service /etc/systemd/system/php8.2-fpm.service.d/hacompile.conf
 install_file 0640 root www-data 7e68e9018d97329c64ac5d846deb5bb4369d6df0b36267eecdc4ff515b075099 php8.2-fpm.service /etc/wordpress/config-example.org.php
 install_file 0640 root www-data 501e61821347c8b252f51038cbaebd48e6d2a544df50d1538b22d4af095df994 php8.2-fpm.service /etc/wordpress/db-config.php
-install_file 0755 root root 7d28e0639e692032460ced292bc135f32905dc0bcd5f9d6e66a867c596c5df9c - /usr/local/sbin/hacompile-install-hyperdb
+install_file 0755 root root 7d28e0639e692032460ced292bc135f32905dc0bcd5f9d6e66a867c596c5df9c hacompile-install-hyperdb.service /usr/local/sbin/hacompile-install-hyperdb
 
 if ! live; then
   if ((${#restart[@]} > 0)); then say "--root: not restarting ${!restart[*]}"; fi

@@ -145,23 +145,23 @@ if live; then
   ensure_packages curl glusterfs-client nftables nginx-light php8.2-fpm php8.2-mysql wordpress
 fi
 
-install_file 0644 root root 0930f8dd078284247c6eeeda3bb7f1d9a8faa794657d652accdc2078585f1ec0 - /etc/hacompile/firewall.nft
+install_file 0644 root root 0930f8dd078284247c6eeeda3bb7f1d9a8faa794657d652accdc2078585f1ec0 hacompile-firewall.service /etc/hacompile/firewall.nft
 install_file 0644 root root cb547bd0ed20838c4621b376c70836894b290a1682bb6a1b2af38552f8bc4793 nginx.service /etc/nginx/hacompile/web-blog.conf
 install_file 0644 root root 2f9ca2cb16a5b3e76607039bc29d49fd44b33c9bc1d9935d50ef4c633785339c nginx.service /etc/nginx/nginx.conf
 install_file 0644 root root 24ea580b1dbb61489d4a1fbe22dacefb78aded29be24529684ee5f287a388f45 php8.2-fpm.service /etc/php/8.2/fpm/pool.d/hacompile-blog.conf
 install_file 0644 root root c6b99eb510d4990b129a23af2342f353a6c7d9243bf831cd2fd29ad724133bb3 php8.2-fpm.service /etc/php/8.2/fpm/pool.d/www.conf
-install_file 0644 root root 4248c6061e283520249c85e16499b2b85042e45d1d71fd72a03d43859bd1661d - /etc/systemd/system/hacompile-firewall.service
-install_file 0644 root root 441c2943a8af229a42045d5d27d1c41cdb35d0fd4d09ad4a5b37ea47375efd77 - /etc/systemd/system/hacompile-install-hyperdb.service
-install_file 0644 root root 5c1ad9abeef0633bf8e3c982d343cc7c2fb6954487819d3898a920e87071ae30 - /etc/systemd/system/hacompile-wp-cron.service
-install_file 0644 root root d323b7427642e1bed980a94acdb054e986e3e7acc17de7535e9c67cf19de0764 - /etc/systemd/system/hacompile-wp-cron.timer
+install_file 0644 root root 4248c6061e283520249c85e16499b2b85042e45d1d71fd72a03d43859bd1661d hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service
+install_file 0644 root root 441c2943a8af229a42045d5d27d1c41cdb35d0fd4d09ad4a5b37ea47375efd77 hacompile-install-hyperdb.service /etc/systemd/system/hacompile-install-hyperdb.service
+install_file 0644 root root 5c1ad9abeef0633bf8e3c982d343cc7c2fb6954487819d3898a920e87071ae30 hacompile-wp-cron.timer /etc/systemd/system/hacompile-wp-cron.service
+install_file 0644 root root d323b7427642e1bed980a94acdb054e986e3e7acc17de7535e9c67cf19de0764 hacompile-wp-cron.timer /etc/systemd/system/hacompile-wp-cron.timer
 install_file 0644 root root 92a6de747f1606a9eb4332e0c6de33e59505964cd5129d39bc75caaf8acd3191 - /etc/systemd/system/hacompile.target
 install_file 0644 root root 32a587cea4aed2595203e458d58c4357f6746475a991d64ef521461926af362c nginx.service /etc/systemd/system/nginx.service.d/hacompile.conf
 install_file 0644 root root fc1e7dca5ee7f5cc86e1bce235f1f415320bc06217563e7ceecb9ccc76d21bdf php8.2-fpm.service /etc/systemd/system/php8.2-fpm.service.d/hacompile-mounts.conf
 install_file 0644 root root 3c2083918770511ffc5d097a4f2bb11154708fdf56e120f01bd0d9d81eacd226 php8.2-fpm.service /etc/systemd/system/php8.2-fpm.service.d/hacompile.conf
-install_file 0644 root root bd891f7d691b3ae344b30d219f0e10531679a0549fad28f7a650395b07e32a0f - '/etc/systemd/system/var-lib-wordpress-wp\x2dcontent-uploads.mount'
+install_file 0644 root root bd891f7d691b3ae344b30d219f0e10531679a0549fad28f7a650395b07e32a0f 'var-lib-wordpress-wp\x2dcontent-uploads.mount' '/etc/systemd/system/var-lib-wordpress-wp\x2dcontent-uploads.mount'
 install_file 0640 root www-data 697a3be45b0c98ee2dcdd0ce1a042a53f9cf4c24a1992d8ac5f3c8d795ae381d php8.2-fpm.service /etc/wordpress/config-example.org.php
 install_file 0640 root www-data dc320266f312cc0b4cbc5f453f651452617b1cbaaacec3bb42b11cd9410c0b1a php8.2-fpm.service /etc/wordpress/db-config.php
-install_file 0755 root root edd11e1dd0268e24b197014a4870d234ef804024b3b30cac22b15dffcbea892d - /usr/local/sbin/hacompile-install-hyperdb
+install_file 0755 root root edd11e1dd0268e24b197014a4870d234ef804024b3b30cac22b15dffcbea892d hacompile-install-hyperdb.service /usr/local/sbin/hacompile-install-hyperdb
 
 if ! live; then
   if ((${#restart[@]} > 0)); then say "--root: not restarting ${!restart[*]}"; fi

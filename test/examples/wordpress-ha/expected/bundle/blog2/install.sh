@@ -145,21 +145,21 @@ if live; then
   ensure_packages curl glusterfs-client nftables nginx-light php8.2-fpm php8.2-mysql wordpress
 fi
 
-install_file 0644 root root e2f5a821c3c133205f105c1be0a6f36653e03ddf4bab5c3836be80a4401636cf - /etc/hacompile/firewall.nft
+install_file 0644 root root e2f5a821c3c133205f105c1be0a6f36653e03ddf4bab5c3836be80a4401636cf hacompile-firewall.service /etc/hacompile/firewall.nft
 install_file 0644 root root 757d35232fb5ea5568b7bc53778c9673fa9aeda58ef7d850946ce2b567bbc245 nginx.service /etc/nginx/hacompile/web-blog.conf
 install_file 0644 root root 2f9ca2cb16a5b3e76607039bc29d49fd44b33c9bc1d9935d50ef4c633785339c nginx.service /etc/nginx/nginx.conf
 install_file 0644 root root 1e89f79282e8d7ff754ba2d5444b6d9076ed1f5e9fc0fd628a8876d8d19b3c1f php8.2-fpm.service /etc/php/8.2/fpm/pool.d/hacompile-blog.conf
 install_file 0644 root root c6b99eb510d4990b129a23af2342f353a6c7d9243bf831cd2fd29ad724133bb3 php8.2-fpm.service /etc/php/8.2/fpm/pool.d/www.conf
-install_file 0644 root root 4248c6061e283520249c85e16499b2b85042e45d1d71fd72a03d43859bd1661d - /etc/systemd/system/hacompile-firewall.service
-install_file 0644 root root 441c2943a8af229a42045d5d27d1c41cdb35d0fd4d09ad4a5b37ea47375efd77 - /etc/systemd/system/hacompile-install-hyperdb.service
+install_file 0644 root root 4248c6061e283520249c85e16499b2b85042e45d1d71fd72a03d43859bd1661d hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service
+install_file 0644 root root 441c2943a8af229a42045d5d27d1c41cdb35d0fd4d09ad4a5b37ea47375efd77 hacompile-install-hyperdb.service /etc/systemd/system/hacompile-install-hyperdb.service
 install_file 0644 root root c5187e9d118578274fa8c23ccf1aba1379eeff2ef7b865c5a9a91bcbeb8bc9a7 - /etc/systemd/system/hacompile.target
 install_file 0644 root root 32a587cea4aed2595203e458d58c4357f6746475a991d64ef521461926af362c nginx.service /etc/systemd/system/nginx.service.d/hacompile.conf
 install_file 0644 root root fc1e7dca5ee7f5cc86e1bce235f1f415320bc06217563e7ceecb9ccc76d21bdf php8.2-fpm.service /etc/systemd/system/php8.2-fpm.service.d/hacompile-mounts.conf
 install_file 0644 root root 3c2083918770511ffc5d097a4f2bb11154708fdf56e120f01bd0d9d81eacd226 php8.2-fpm.service /etc/systemd/system/php8.2-fpm.service.d/hacompile.conf
-install_file 0644 root root bd891f7d691b3ae344b30d219f0e10531679a0549fad28f7a650395b07e32a0f - '/etc/systemd/system/var-lib-wordpress-wp\x2dcontent-uploads.mount'
+install_file 0644 root root bd891f7d691b3ae344b30d219f0e10531679a0549fad28f7a650395b07e32a0f 'var-lib-wordpress-wp\x2dcontent-uploads.mount' '/etc/systemd/system/var-lib-wordpress-wp\x2dcontent-uploads.mount'
 install_file 0640 root www-data 3f644ef1a40c8e6d1c4305d32135007f3ffdb3e47a1a9c9b21d7fc3188d835cb php8.2-fpm.service /etc/wordpress/config-example.org.php
 install_file 0640 root www-data 3ffc2bc5d892ca25cae15b2d2fa03c69fdbfee4f0ed1ff9c42a41d98208f4e9f php8.2-fpm.service /etc/wordpress/db-config.php
-install_file 0755 root root edd11e1dd0268e24b197014a4870d234ef804024b3b30cac22b15dffcbea892d - /usr/local/sbin/hacompile-install-hyperdb
+install_file 0755 root root edd11e1dd0268e24b197014a4870d234ef804024b3b30cac22b15dffcbea892d hacompile-install-hyperdb.service /usr/local/sbin/hacompile-install-hyperdb
 
 if ! live; then
   if ((${#restart[@]} > 0)); then say "--root: not restarting ${!restart[*]}"; fi

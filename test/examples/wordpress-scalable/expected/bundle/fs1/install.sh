@@ -146,9 +146,9 @@ if live; then
 fi
 
 install_file 0644 root root 22ecd45b88cc57c9f59998dcb6a464684870bc233844743ba1a5ca8ca00659f8 glusterd.service /etc/glusterfs/glusterd.vol
-install_file 0644 root root 0e7070d0f81a07eff48cbad45c985b5034284a3c97784283c5cb6feb616c3268 - /etc/hacompile/firewall.nft
+install_file 0644 root root 0e7070d0f81a07eff48cbad45c985b5034284a3c97784283c5cb6feb616c3268 hacompile-firewall.service /etc/hacompile/firewall.nft
 install_file 0644 root root 86c429b92817f008a9e32f5035d99e65c7a294b06111ed338cc20569d97e22dd glusterd.service /etc/systemd/system/glusterd.service.d/hacompile.conf
-install_file 0644 root root af59500cb4717811e1386994400ffd0f0901b02c7fb6d64326dd0dced45f55bb - /etc/systemd/system/hacompile-firewall.service
+install_file 0644 root root af59500cb4717811e1386994400ffd0f0901b02c7fb6d64326dd0dced45f55bb hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service
 install_file 0644 root root 8209d402797cf6bfa4548bb3082e9a7f9ae9860726e2265810db5d4da41e6649 glusterd.service /etc/systemd/system/hacompile-gluster-bootstrap.service
 install_file 0644 root root a2a182a447f39087dcd7489ba635cb9b6f315fd825694230f876a2326532fff4 glusterd.service /etc/systemd/system/hacompile-gluster-bricks.service
 install_file 0644 root root 04b373558c59047ac5f385573e5ac741b2a2b318b374e0d6c2f5c84083dbddbc - /etc/systemd/system/hacompile.target

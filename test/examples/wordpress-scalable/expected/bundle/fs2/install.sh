@@ -146,9 +146,9 @@ if live; then
 fi
 
 install_file 0644 root root 22ecd45b88cc57c9f59998dcb6a464684870bc233844743ba1a5ca8ca00659f8 glusterd.service /etc/glusterfs/glusterd.vol
-install_file 0644 root root 9cdb98f597c3ce218d46d1b8b942312de2b2ff12e21c8ab627e5908d5f7ef87f - /etc/hacompile/firewall.nft
+install_file 0644 root root 9cdb98f597c3ce218d46d1b8b942312de2b2ff12e21c8ab627e5908d5f7ef87f hacompile-firewall.service /etc/hacompile/firewall.nft
 install_file 0644 root root 86c429b92817f008a9e32f5035d99e65c7a294b06111ed338cc20569d97e22dd glusterd.service /etc/systemd/system/glusterd.service.d/hacompile.conf
-install_file 0644 root root af59500cb4717811e1386994400ffd0f0901b02c7fb6d64326dd0dced45f55bb - /etc/systemd/system/hacompile-firewall.service
+install_file 0644 root root af59500cb4717811e1386994400ffd0f0901b02c7fb6d64326dd0dced45f55bb hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service
 install_file 0644 root root a2a182a447f39087dcd7489ba635cb9b6f315fd825694230f876a2326532fff4 glusterd.service /etc/systemd/system/hacompile-gluster-bricks.service
 install_file 0644 root root 8bf3f83cbd6f7d9d79dc782d755cfd5d264704d84f965348e62c6a36f3b30a05 - /etc/systemd/system/hacompile.target
 

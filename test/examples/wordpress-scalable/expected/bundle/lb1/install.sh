@@ -145,10 +145,10 @@ if live; then
   ensure_packages nftables nginx-light
 fi
 
-install_file 0644 root root 2ba98b24cc2537ed65b0e351ea3c4d9a55c79e1fe39a38b5d600b43eaa429bef - /etc/hacompile/firewall.nft
+install_file 0644 root root 2ba98b24cc2537ed65b0e351ea3c4d9a55c79e1fe39a38b5d600b43eaa429bef hacompile-firewall.service /etc/hacompile/firewall.nft
 install_file 0644 root root 4947059c458eec95573d1704007a631d5c1b25a0fa59b0a6f4add6072df84593 nginx.service /etc/nginx/hacompile/lb.conf
 install_file 0644 root root 09b66b168dcdc94ba329ef026494310dcabe7cf605f85bb0a1cc0b836ffdf594 nginx.service /etc/nginx/nginx.conf
-install_file 0644 root root af59500cb4717811e1386994400ffd0f0901b02c7fb6d64326dd0dced45f55bb - /etc/systemd/system/hacompile-firewall.service
+install_file 0644 root root af59500cb4717811e1386994400ffd0f0901b02c7fb6d64326dd0dced45f55bb hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service
 install_file 0644 root root cb58d5cb1dd9ceb128b1ed7aa1087cca12bfc9c68ec6b439d7168c2a3103acca - /etc/systemd/system/hacompile.target
 install_file 0644 root root 92418aa59cbad6d1283439ca18af2d3b0e11d2e435257cdb91def7759da53149 nginx.service /etc/systemd/system/nginx.service.d/hacompile.conf
 

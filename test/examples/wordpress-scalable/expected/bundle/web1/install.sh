@@ -145,23 +145,23 @@ if live; then
   ensure_packages curl glusterfs-client nftables nginx-light php8.2-fpm php8.2-mysql wordpress
 fi
 
-install_file 0644 root root 86d81a28793ad84341326124bae17cbf8329acfebde33f880ed1fd55f6fe4b64 - /etc/hacompile/firewall.nft
+install_file 0644 root root 86d81a28793ad84341326124bae17cbf8329acfebde33f880ed1fd55f6fe4b64 hacompile-firewall.service /etc/hacompile/firewall.nft
 install_file 0644 root root 7d13d4bfc7a1efbe12463b19048dead826ccce8493724f777662b67e3e6076fa nginx.service /etc/nginx/hacompile/web-web.conf
 install_file 0644 root root 09b66b168dcdc94ba329ef026494310dcabe7cf605f85bb0a1cc0b836ffdf594 nginx.service /etc/nginx/nginx.conf
 install_file 0644 root root 04925a46f0d2eee6e307d3b8a42348a2f9d0f2d477c006c309779c57f78e4dbe php8.2-fpm.service /etc/php/8.2/fpm/pool.d/hacompile-web.conf
 install_file 0644 root root 3cb6a46ed86bae028dfa3374da66c40ad735720ec62b325245120881a935cadd php8.2-fpm.service /etc/php/8.2/fpm/pool.d/www.conf
-install_file 0644 root root af59500cb4717811e1386994400ffd0f0901b02c7fb6d64326dd0dced45f55bb - /etc/systemd/system/hacompile-firewall.service
-install_file 0644 root root f5d97625dbc928819b1a914403d47e93479219d693bb5f2223aeabe254e2a103 - /etc/systemd/system/hacompile-install-hyperdb.service
-install_file 0644 root root 453a2c84b66d8e9223c72f2fe14d4a93edc74796422d35a9418c7bf0550b3a6c - /etc/systemd/system/hacompile-wp-cron.service
-install_file 0644 root root 3f32670efee6d63de7aa5ee3799b004bbc9da561b40d4079df7ea83dd8544dab - /etc/systemd/system/hacompile-wp-cron.timer
+install_file 0644 root root af59500cb4717811e1386994400ffd0f0901b02c7fb6d64326dd0dced45f55bb hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service
+install_file 0644 root root f5d97625dbc928819b1a914403d47e93479219d693bb5f2223aeabe254e2a103 hacompile-install-hyperdb.service /etc/systemd/system/hacompile-install-hyperdb.service
+install_file 0644 root root 453a2c84b66d8e9223c72f2fe14d4a93edc74796422d35a9418c7bf0550b3a6c hacompile-wp-cron.timer /etc/systemd/system/hacompile-wp-cron.service
+install_file 0644 root root 3f32670efee6d63de7aa5ee3799b004bbc9da561b40d4079df7ea83dd8544dab hacompile-wp-cron.timer /etc/systemd/system/hacompile-wp-cron.timer
 install_file 0644 root root ed9fe25919e90497db45200e1d8a380a52361a2641acc439237663076ac18151 - /etc/systemd/system/hacompile.target
 install_file 0644 root root 3fd271464fcd5fc1f296837c9718c0b89b0c56401285385755017a6b733f9d98 nginx.service /etc/systemd/system/nginx.service.d/hacompile.conf
 install_file 0644 root root 89b700ae8515548ff2329bc80521032ed39acff4286be4f5823c81e7f92b1722 php8.2-fpm.service /etc/systemd/system/php8.2-fpm.service.d/hacompile-mounts.conf
 install_file 0644 root root 416736eb0de73e0f586767f5e5b6149bc60511eff18c3e698803d77ff1d232f4 php8.2-fpm.service /etc/systemd/system/php8.2-fpm.service.d/hacompile.conf
-install_file 0644 root root ee356a25f99cf8a87c374a8bcac490a6467984e19612882108c01581b57001d4 - '/etc/systemd/system/var-lib-wordpress-wp\x2dcontent-uploads.mount'
+install_file 0644 root root ee356a25f99cf8a87c374a8bcac490a6467984e19612882108c01581b57001d4 'var-lib-wordpress-wp\x2dcontent-uploads.mount' '/etc/systemd/system/var-lib-wordpress-wp\x2dcontent-uploads.mount'
 install_file 0640 root www-data 60cc3c4e1538d771232fd6dda6b3da9ce7a6ef4762fe93bf2461d29a3ef2984e php8.2-fpm.service /etc/wordpress/config-example.org.php
 install_file 0640 root www-data f510d02ccd8a0b83d7e65405ba26ee55b81b98bdee53d2cc385ad02c2aa2518a php8.2-fpm.service /etc/wordpress/db-config.php
-install_file 0755 root root 31c80dcd00b0871544009bad50c7071ac94401e628d72199b1a79e1aa01852c9 - /usr/local/sbin/hacompile-install-hyperdb
+install_file 0755 root root 31c80dcd00b0871544009bad50c7071ac94401e628d72199b1a79e1aa01852c9 hacompile-install-hyperdb.service /usr/local/sbin/hacompile-install-hyperdb
 
 if ! live; then
   if ((${#restart[@]} > 0)); then say "--root: not restarting ${!restart[*]}"; fi
