@@ -3,8 +3,8 @@
 // declared once, its options are ones glusterd knows, and the brick port
 // range is the one the firewall opens.
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { hostLabel, type Check, type CheckResult } from "../types.js";
+import { eachFile, verdict } from "../each-file.js";
+import type { Check } from "../types.js";
 
 // Options of Debian's glusterd.vol (GlusterFS 10) plus the port pinning ones.
 const KNOWN = new Set([
@@ -48,12 +48,5 @@ export function checkGlusterdVol(text: string): string[] {
   return problems;
 }
 
-export const glusterdVolCheck: Check = async (ctx) => {
-  const out: CheckResult[] = [];
-  for (const h of ctx.hosts)
-    for (const f of h.files.filter((x) => x.kind === "glusterd-vol")) {
-      const problems = checkGlusterdVol(readFileSync(join(h.root, f.path), "utf8"));
-      out.push({ tool: "glusterd-vol", file: hostLabel(h, f.path), status: problems.length ? "fail" : "ok", message: problems.join("; ") });
-    }
-  return out;
-};
+export const glusterdVolCheck: Check = (ctx) =>
+  eachFile(ctx, "glusterd-vol", "glusterd-vol", undefined, (abs) => verdict(checkGlusterdVol(readFileSync(abs, "utf8"))));

@@ -3,32 +3,21 @@
 // daemon itself runs such scripts fine), so the copy that is tested says
 // `script_user root`, and the check asserts that this is the only difference.
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { firstLines, hasTool } from "../run.js";
+import { eachFile } from "../each-file.js";
+import { firstLines } from "../run.js";
 import { inSandbox } from "../sandbox.js";
-import { hostLabel, type Check, type CheckResult } from "../types.js";
+import type { Check } from "../types.js";
 
-export const keepalivedCheck: Check = async (ctx) => {
-  const out: CheckResult[] = [];
-  for (const h of ctx.hosts) {
-    for (const f of h.files.filter((x) => x.kind === "keepalived")) {
-      const file = hostLabel(h, f.path);
-      if (!(await hasTool("keepalived"))) {
-        out.push({ tool: "keepalived", file, status: "skipped", message: "keepalived not installed" });
-        continue;
-      }
-      const text = readFileSync(join(h.root, f.path), "utf8");
-      const copy = text.replace(/^(\s*script_user\s+)\S+(.*)$/m, "$1root$2");
-      const changed = text.split("\n").filter((l, i) => l !== copy.split("\n")[i]);
-      if (changed.length > 1 || (changed.length === 1 && !/^\s*script_user\s/.test(changed[0]!))) {
-        out.push({ tool: "keepalived", file, status: "fail", message: "internal: the script_user substitution changed more than one line" });
-        continue;
-      }
-      // -e: a missing file named in the config is an error (without it keepalived -t passes).
-      const script = `cat > /mnt/keepalived.conf <<'HACOMPILE_EOF'\n${copy}\nHACOMPILE_EOF\nkeepalived -t -e -f /mnt/keepalived.conf -l 2>&1`;
-      const r = await inSandbox(ctx, h, script);
-      out.push({ tool: "keepalived", file, status: r.code === 0 ? "ok" : "fail", message: r.code === 0 ? "" : `exit ${r.code}: ${firstLines(r.stdout + r.stderr)}` });
-    }
-  }
-  return out;
-};
+export const keepalivedCheck: Check = (ctx) =>
+  eachFile(ctx, "keepalived", "keepalived", "keepalived", async (abs, h) => {
+    const text = readFileSync(abs, "utf8");
+    const copy = text.replace(/^(\s*script_user\s+)\S+(.*)$/m, "$1root$2");
+    const copyLines = copy.split("\n");
+    const changed = text.split("\n").filter((l, i) => l !== copyLines[i]);
+    if (changed.length > 1 || (changed.length === 1 && !/^\s*script_user\s/.test(changed[0]!)))
+      return { status: "fail", message: "internal: the script_user substitution changed more than one line" };
+    // -e: a missing file named in the config is an error (without it keepalived -t passes).
+    const script = `cat > /mnt/keepalived.conf <<'HACOMPILE_EOF'\n${copy}\nHACOMPILE_EOF\nkeepalived -t -e -f /mnt/keepalived.conf -l 2>&1`;
+    const r = await inSandbox(ctx, h, script);
+    return { status: r.code === 0 ? "ok" : "fail", message: r.code === 0 ? "" : `exit ${r.code}: ${firstLines(r.stdout + r.stderr)}` };
+  });

@@ -7,7 +7,8 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { firstLines, hasTool, runTool } from "../run.js";
-import { hostLabel, type Check, type CheckResult } from "../types.js";
+import { eachFile, verdict } from "../each-file.js";
+import type { Check } from "../types.js";
 import { MYSQL84_OPTIONS, MYSQL84_SOURCE } from "./mysql84-options.js";
 
 const MYSQL_GROUPS = new Set(["mysqld", "server", "mysqld-8.4", "client", "mysql", "mysqldump"]);
@@ -33,32 +34,17 @@ export function checkMysql84Options(text: string): string[] {
   return problems;
 }
 
-export const mycnfCheck: Check = async (ctx) => {
-  const out: CheckResult[] = [];
-  for (const h of ctx.hosts) {
-    for (const f of h.files.filter((x) => x.kind === "mycnf")) {
-      const file = hostLabel(h, f.path);
-      const abs = join(h.root, f.path);
-      const engine = f.path.includes("/mysql.conf.d/") ? "mysql" : "mariadb";
-      if (engine === "mysql") {
-        const problems = checkMysql84Options(readFileSync(abs, "utf8"));
-        out.push({ tool: "mysql-8.4-options", file, status: problems.length ? "fail" : "ok", message: problems.join("; ") });
-        continue;
-      }
-      if (!(await hasTool("mariadbd"))) {
-        out.push({ tool: "mariadbd", file, status: "skipped", message: "mariadbd not installed" });
-        continue;
-      }
-      const datadir = mkdtempSync(join(tmpdir(), "hacompile-datadir-"));
-      try {
-        const r = await runTool("mariadbd", [`--defaults-file=${abs}`, `--datadir=${datadir}`, "--skip-networking", "--help", "--verbose"]);
-        // A bad plugin value logs [ERROR] yet exits 0: both count.
-        const ok = r.code === 0 && !/\[ERROR\]/.test(r.stderr);
-        out.push({ tool: "mariadbd", file, status: ok ? "ok" : "fail", message: ok ? "" : `exit ${r.code}: ${firstLines(r.stderr)}` });
-      } finally {
-        rmSync(datadir, { recursive: true, force: true });
-      }
+export const mycnfCheck: Check = (ctx) =>
+  eachFile(ctx, "mycnf", "mariadbd", undefined, async (abs, _h, f) => {
+    if (f.path.includes("/mysql.conf.d/")) return { ...verdict(checkMysql84Options(readFileSync(abs, "utf8"))), tool: "mysql-8.4-options" };
+    if (!(await hasTool("mariadbd"))) return { status: "skipped", message: "mariadbd not installed" };
+    const datadir = mkdtempSync(join(tmpdir(), "hacompile-datadir-"));
+    try {
+      const r = await runTool("mariadbd", [`--defaults-file=${abs}`, `--datadir=${datadir}`, "--skip-networking", "--help", "--verbose"]);
+      // A bad plugin value logs [ERROR] yet exits 0: both count.
+      const ok = r.code === 0 && !/\[ERROR\]/.test(r.stderr);
+      return { status: ok ? "ok" : "fail", message: ok ? "" : `exit ${r.code}: ${firstLines(r.stderr)}` };
+    } finally {
+      rmSync(datadir, { recursive: true, force: true });
     }
-  }
-  return out;
-};
+  });
