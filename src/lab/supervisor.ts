@@ -1,0 +1,199 @@
+// A small supervisor: starts each service's foreground command inside its
+// host's namespaces, tracks the PIDs, kills and restarts them for the
+// scenarios, and applies the unit's restart policy when a daemon dies the
+// way systemd would (Restart=, RestartSec=). A daemon is started in a session
+// of its own, so its process group stands for the unit's cgroup: killing the
+// group kills nginx's workers and keepalived's children with it.
+import { spawn, type ChildProcess } from "node:child_process";
+import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
+import { join } from "node:path";
+import type { ServiceSpec } from "../render/types.js";
+import { LabError, nowMs, run, sleep, waitFor, type RunResult } from "./exec.js";
+import { nsenterArgs } from "./hostns.js";
+import { saveState, type HolderRecord, type LabState } from "./state.js";
+import { restarts, type Ending, type RestartPolicy } from "./units.js";
+
+interface Running {
+  readonly host: string;
+  readonly spec: ServiceSpec;
+  pid: number;
+  child: ChildProcess | undefined;
+  /** Set by stop(): the end is wanted, no restart. */
+  stopping: boolean;
+  exited: Promise<Ending>;
+}
+
+export interface RestartEvent {
+  readonly host: string;
+  readonly service: string;
+  /** When the supervisor saw the main process end, epoch ms. */
+  readonly endedAt: number;
+  readonly ending: Ending;
+  /** When it was started again; undefined when the policy says no. */
+  readonly restartedAt: number | undefined;
+  readonly policy: RestartPolicy;
+}
+
+/** Whether a PID is alive (and not a zombie). */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  return true;
+}
+
+export class Supervisor {
+  private readonly running = new Map<string, Running>();
+  readonly events: RestartEvent[] = [];
+  /** Whether dead daemons are restarted per their policy (only while this process runs the lab). */
+  watch = false;
+
+  constructor(
+    private readonly workDir: string,
+    private readonly state: LabState,
+    private readonly holders: ReadonlyMap<string, HolderRecord>,
+    private readonly policies: ReadonlyMap<string, RestartPolicy>,
+  ) {}
+
+  private key(host: string, service: string): string {
+    return `${host}/${service}`;
+  }
+
+  private holder(host: string): HolderRecord {
+    const h = this.holders.get(host);
+    if (!h) throw new LabError(`no lab host ${host}`);
+    return h;
+  }
+
+  logPath(host: string, service: string): string {
+    return join(this.workDir, "logs", host, `${service}.log`);
+  }
+
+  private openLog(host: string, service: string, banner: string): number {
+    mkdirSync(join(this.workDir, "logs", host), { recursive: true });
+    const fd = openSync(this.logPath(host, service), "a");
+    writeSync(fd, `--- hacompile lab ${new Date().toISOString()}: ${banner}\n`);
+    return fd;
+  }
+
+  policy(host: string, service: string): RestartPolicy {
+    return this.policies.get(this.key(host, service)) ?? { restart: "no", restartSec: 0.1 };
+  }
+
+  /** Starts a daemon; resolves once it has stayed up for `settleMs`. */
+  async start(host: string, spec: ServiceSpec, settleMs = 300): Promise<number> {
+    const fd = this.openLog(host, spec.name, `start ${spec.command.join(" ")}`);
+    let child: ChildProcess;
+    try {
+      child = spawn("nsenter", [...nsenterArgs(this.holder(host).pid), ...spec.command], { detached: true, stdio: ["ignore", fd, fd] });
+    } finally {
+      closeSync(fd);
+    }
+    const pid = child.pid;
+    if (pid === undefined) throw new LabError(`${host}: could not start ${spec.name}`);
+    child.unref();
+    const exited = new Promise<Ending>((res) => child.once("exit", (code, signal) => res(signal !== null ? { signal } : { code: code ?? 0 })));
+    const r: Running = { host, spec, pid, child, stopping: false, exited };
+    this.running.set(this.key(host, spec.name), r);
+    this.state.daemons = [...this.state.daemons.filter((d) => !(d.host === host && d.service === spec.name)), { host, service: spec.name, pid }];
+    saveState(this.workDir, this.state);
+    void exited.then((ending) => this.onExit(r, ending));
+    const early = await Promise.race([exited.then((e) => e), sleep(settleMs).then(() => undefined)]);
+    if (early !== undefined) {
+      throw new LabError(`${host}: ${spec.name} ended at once (${"code" in early ? `exit ${early.code}` : early.signal}); see ${this.logPath(host, spec.name)}`);
+    }
+    return pid;
+  }
+
+  private async onExit(r: Running, ending: Ending): Promise<void> {
+    const endedAt = nowMs();
+    if (this.running.get(this.key(r.host, r.spec.name)) !== r) return;
+    // The rest of the unit goes with its main process (systemd's KillMode=control-group).
+    this.signalGroup(r.pid, "SIGKILL");
+    const policy = this.policy(r.host, r.spec.name);
+    if (r.stopping || !this.watch || !restarts(policy, ending)) {
+      if (!r.stopping && this.watch) this.events.push({ host: r.host, service: r.spec.name, endedAt, ending, restartedAt: undefined, policy });
+      return;
+    }
+    await sleep(policy.restartSec * 1000);
+    if (!this.watch || this.running.get(this.key(r.host, r.spec.name)) !== r) return;
+    let restartedAt: number | undefined;
+    try {
+      await this.start(r.host, r.spec, 0);
+      restartedAt = nowMs();
+    } catch {
+      restartedAt = undefined;
+    }
+    this.events.push({ host: r.host, service: r.spec.name, endedAt, ending, restartedAt, policy });
+  }
+
+  private signalGroup(pid: number, sig: NodeJS.Signals): void {
+    try {
+      process.kill(-pid, sig);
+    } catch {
+      // Already gone.
+    }
+  }
+
+  pidOf(host: string, service: string): number | undefined {
+    return this.running.get(this.key(host, service))?.pid;
+  }
+
+  /** kill -9 of the whole unit, as a crash would; the restart policy decides what follows. */
+  async crash(host: string, service: string): Promise<void> {
+    const r = this.running.get(this.key(host, service));
+    if (!r) throw new LabError(`${host}: ${service} is not running under the lab`);
+    this.signalGroup(r.pid, "SIGKILL");
+    await Promise.race([r.exited, sleep(5000)]);
+  }
+
+  /** Stops a daemon like `systemctl stop`: TERM, then KILL after 10 s; no restart. */
+  async stop(host: string, service: string): Promise<void> {
+    const r = this.running.get(this.key(host, service));
+    if (!r) return;
+    r.stopping = true;
+    this.signalGroup(r.pid, "SIGTERM");
+    const ended = await Promise.race([r.exited.then(() => true), sleep(10_000).then(() => false)]);
+    if (!ended) {
+      this.signalGroup(r.pid, "SIGKILL");
+      await Promise.race([r.exited, sleep(5000)]);
+    }
+    this.running.delete(this.key(host, service));
+  }
+
+  /** Starts a service again that stop() or a crash without restart left down. */
+  async restart(host: string, spec: ServiceSpec): Promise<number> {
+    const r = this.running.get(this.key(host, spec.name));
+    if (r && alive(r.pid)) await this.stop(host, spec.name);
+    this.running.delete(this.key(host, spec.name));
+    return this.start(host, spec);
+  }
+
+  /** Waits until the policy restarted `service` after `since`; the event, or undefined. */
+  async restartAfter(host: string, service: string, since: number, timeoutMs: number): Promise<RestartEvent | undefined> {
+    let ev: RestartEvent | undefined;
+    await waitFor(() => {
+      ev = this.events.find((e) => e.host === host && e.service === service && e.endedAt >= since);
+      return ev !== undefined;
+    }, timeoutMs, 20);
+    return ev;
+  }
+
+  /** Runs a oneshot to completion, output to its log. */
+  async oneshot(host: string, spec: ServiceSpec, timeoutMs: number): Promise<RunResult> {
+    const fd = this.openLog(host, spec.name, `run ${spec.command.join(" ")}`);
+    closeSync(fd);
+    const r = await run("nsenter", [...nsenterArgs(this.holder(host).pid), "sh", "-c", '"$@" >>"$0" 2>&1', this.logPath(host, spec.name), ...spec.command], {
+      timeoutMs,
+    });
+    return r;
+  }
+
+  /** Ends supervision: no more restarts; the processes are left to the teardown. */
+  release(): void {
+    this.watch = false;
+    for (const r of this.running.values()) r.child?.removeAllListeners();
+  }
+}
