@@ -12,6 +12,7 @@ import {
   checkDatabases,
   checkFirewalls,
   checkGluster,
+  checkGraphJson,
   checkKeepalived,
   checkLoadBalancers,
   checkPrimaryGrants,
@@ -32,6 +33,7 @@ const built = (example: string): Build => {
 };
 
 const checks: [string, (b: Build) => void][] = [
+  ["graph.json is the compiled graph, with the topology's hosts and addresses", checkGraphJson],
   ["LB upstreams, routes, listen addresses and body sizes agree with the pools and the web hosts", checkLoadBalancers],
   ["keepalived: unicast peers, source address, priorities, router id and VIP agree on every LB", checkKeepalived],
   ["web hosts trust X-Forwarded-For from exactly the LBs and the VIP", checkWebTrust],

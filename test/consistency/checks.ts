@@ -172,6 +172,22 @@ export function checkLoadBalancers(b: Build): void {
   assert.is(new Set(parsed).size, 1, "every LB routes and listens alike");
 }
 
+// ----------------------------------------------------------- graph.json ----
+
+/** The graph.json every target sits beside is the compiled graph, and its hosts are the topology's. */
+export function checkGraphJson(b: Build): void {
+  const json = JSON.parse(must(b.files.get("graph.json"), "graph.json", "output")) as unknown;
+  assert.equal(json, JSON.parse(JSON.stringify(b.graph)), "graph.json is the compiled graph");
+  const t = b.topology;
+  assert.equal(
+    b.graph.hosts.map((h) => `${h.name} ${h.address}`),
+    Object.entries(t.hosts)
+      .map(([n, h]) => `${n} ${h.address}`)
+      .sort(),
+    "graph hosts and addresses are the topology's",
+  );
+}
+
 // ---------------------------------------------------------- keepalived ----
 
 export function checkKeepalived(b: Build): void {
@@ -527,10 +543,12 @@ export function expectedInbound(b: Build): Map<string, Set<string>> {
     }
   }
   const glusterPorts = (server: string): string[] => {
-    const o = glusterdOptions(rootFile(b, server, GLUSTERD_VOL), server);
-    const listen = Number(o.get("transport.socket.listen-port"));
+    const at = where(server, GLUSTERD_VOL);
+    const o = glusterdOptions(rootFile(b, server, GLUSTERD_VOL), at);
+    const listen = Number(must(o.get("transport.socket.listen-port"), "listen-port", at));
     const ports: number[] = [listen, listen + 1]; // 24008: glusterd's RDMA/management port, opened beside 24007
-    for (let p = Number(o.get("base-port")); p <= Number(o.get("max-port")); p++) ports.push(p);
+    const last = Number(must(o.get("max-port"), "max-port", at));
+    for (let p = Number(must(o.get("base-port"), "base-port", at)); p <= last; p++) ports.push(p);
     return ports.map((p) => `tcp/${p}`);
   };
   const volumeServers = new Map<string, string[]>();
