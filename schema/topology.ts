@@ -72,9 +72,27 @@ export const SqlIdent = format(
 
 export const Port = z.number().int().min(1).max(65535);
 
-/** One line of human text (a site title): printable, no control characters. */
+/** At most this many hosts: beyond it a hand-written topology is a mistake, and runs must stay bounded. */
+export const MAX_HOSTS = 1000;
+/** At most this many pools, databases, volumes and routes each. */
+export const MAX_ENTRIES = 100;
+
+/** A mapping of names with at most `max` entries (zod records have no size check of their own). */
+function atMost<T extends z.ZodType>(record: T, max: number): T {
+  const message = `must have at most ${max} entries`;
+  formatCodes.set(message, "out-of-range");
+  return record
+    .refine((r) => r !== null && typeof r === "object" && Object.keys(r).length <= max, { message })
+    .meta({ maxProperties: max });
+}
+
+/**
+ * One line of human text (a site title): printable, not blank, at most 100
+ * characters; no control or format characters (NUL, newlines, bidi
+ * overrides, zero-width joiners), no lone surrogates.
+ */
 export const Title = format(
-  /^[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]{1,100}$/u,
+  /^(?=.*\S)[^\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]{1,100}$/u,
   "invalid-text",
   "must be one line of printable text, at most 100 characters",
 );
@@ -103,10 +121,11 @@ export const Site = z
 export const Network = z
   .strictObject({
     subnet: CIDR.meta({ description: "The private network every host sits on." }),
+    // Never starting with '-': it would read as an option wherever it is an argument.
     interface: format(
-      /^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,14}$/,
+      /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,14}$/,
       "invalid-interface",
-      "must be a network interface name of at most 15 characters",
+      "must be a network interface name: letters, digits and '_.-', at most 15 characters, not starting with '-' or '.'",
     ).default("eth0"),
     admin: CIDR.meta({ description: "Network allowed to reach SSH on every host." }),
   })
@@ -182,7 +201,7 @@ export const LoadBalancer = z.strictObject({
     preempt_delay: 5,
   }),
   tls: Tls.optional(),
-  routes: z.array(Route).min(1).meta({ description: "Path prefix -> pool. The longest prefix wins; '/' is the default route." }),
+  routes: z.array(Route).min(1).max(MAX_ENTRIES).meta({ description: "Path prefix -> pool. The longest prefix wins; '/' is the default route." }),
 });
 
 export const Pool = z.strictObject({
@@ -216,11 +235,11 @@ export const Topology = z
     name: DnsLabel.meta({ description: "The topology's name: compose project, file names, derived VRRP router id." }),
     site: Site,
     network: Network,
-    hosts: z.record(DnsLabel, Host),
+    hosts: atMost(z.record(DnsLabel, Host), MAX_HOSTS),
     loadbalancer: LoadBalancer,
-    pools: z.record(DnsLabel, Pool),
-    databases: z.record(DnsLabel, Database).default({}),
-    volumes: z.record(DnsLabel, Volume).default({}),
+    pools: atMost(z.record(DnsLabel, Pool), MAX_ENTRIES),
+    databases: atMost(z.record(DnsLabel, Database), MAX_ENTRIES).default({}),
+    volumes: atMost(z.record(DnsLabel, Volume), MAX_ENTRIES).default({}),
   })
   .meta({ title: "hacompile topology", description: "A whole high-availability web stack." });
 

@@ -1,9 +1,9 @@
 // `hacompile check`: single points of failure and keepalived election rules.
-import { readFileSync } from "node:fs";
 import { checkKeepalived, checkTopologies, hasCheckErrors, type CheckReport, type Source } from "../check/index.js";
 import { formatReport, reportJson } from "../check/format.js";
 import { diagnosticJson, hasErrors, type Diagnostic } from "../diagnostics.js";
-import { EXIT_INVALID, EXIT_OK, readDiagnostic, report, UsageError } from "./common.js";
+import { readTextFile } from "../io/text-file.js";
+import { EXIT_INVALID, EXIT_OK, report, UsageError } from "./common.js";
 
 export interface CheckOptions {
   json?: boolean;
@@ -14,11 +14,9 @@ function readSources(files: readonly string[]): { sources: Source[]; unreadable:
   const sources: Source[] = [];
   const unreadable: Diagnostic[] = [];
   for (const file of files) {
-    try {
-      sources.push({ file, text: readFileSync(file, "utf8") });
-    } catch (e) {
-      unreadable.push(readDiagnostic(file, e));
-    }
+    const read = readTextFile(file);
+    if ("diagnostic" in read) unreadable.push(read.diagnostic);
+    else sources.push({ file, text: read.text });
   }
   return { sources, unreadable };
 }

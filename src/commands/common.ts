@@ -1,8 +1,8 @@
 // What every command shares: exit codes, usage errors, reading a topology
 // and printing diagnostics.
-import { readFileSync } from "node:fs";
 import { compile, type CompileResult } from "../compile.js";
 import { diagnosticJson, formatDiagnostic, type Diagnostic } from "../diagnostics.js";
+import { readTextFile } from "../io/text-file.js";
 
 export const EXIT_OK = 0;
 export const EXIT_INVALID = 1;
@@ -13,19 +13,11 @@ export class UsageError extends Error {
   override readonly name = "UsageError";
 }
 
-export function readDiagnostic(file: string, e: unknown): Diagnostic {
-  const reason = (e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : "cannot read the file";
-  return { code: "read-error", severity: "error", message: reason, path: [], file, pos: { line: 1, col: 1 } };
-}
-
 export function readTopology(file: string): CompileResult {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (e) {
-    return { diagnostics: [readDiagnostic(file, e)] };
-  }
-  return compile(text, file);
+  // Bounded: never reads more than the size limit, whatever the file is.
+  const read = readTextFile(file);
+  if ("diagnostic" in read) return { diagnostics: [read.diagnostic] };
+  return compile(read.text, file);
 }
 
 export function report(ds: readonly Diagnostic[], json: boolean): void {

@@ -4,6 +4,7 @@
 import type { z } from "zod";
 import { dotted, error, type Diagnostic, type TopologyPath } from "../diagnostics.js";
 import { formatCodes } from "../../schema/topology.js";
+import { shown } from "./shown.js";
 
 type Issue = z.core.$ZodIssue;
 
@@ -27,10 +28,16 @@ function describe(v: unknown): string {
   return typeof v;
 }
 
+/** The dotted path with every key made safe to show (keys are user text). */
+function place(path: TopologyPath): string {
+  return dotted(path.map((seg) => (typeof seg === "string" ? shown(seg) : seg)));
+}
+
 function valueAt(root: unknown, path: TopologyPath): unknown {
   let v: unknown = root;
   for (const seg of path) {
-    if (v === null || typeof v !== "object") return undefined;
+    // Own properties only: a key named 'constructor' must not find Object's.
+    if (v === null || typeof v !== "object" || !Object.hasOwn(v, seg)) return undefined;
     v = (v as Record<string | number, unknown>)[seg];
   }
   return v;
@@ -53,14 +60,14 @@ function convert(
   knownKeys: (path: TopologyPath) => readonly string[],
 ): Diagnostic[] {
   const path: TopologyPath = [...prefix, ...(issue.path as (string | number)[])];
-  const where = dotted(path);
+  const where = place(path);
   switch (issue.code) {
     case "invalid_type": {
       const got = valueAt(input, path);
       if (got === undefined) {
         const parent = path.slice(0, -1);
         const key = path[path.length - 1];
-        return [error("missing-key", parent, `${dotted(parent)}: missing required key '${String(key)}'`)];
+        return [error("missing-key", parent, `${place(parent)}: missing required key '${String(key)}'`)];
       }
       const want = typeWords[issue.expected] ?? issue.expected;
       return [error("invalid-type", path, `${where} must be ${want}, not ${describe(got)}`)];
@@ -69,7 +76,7 @@ function convert(
       return issue.keys.map((k) => {
         const hint = suggest(k, knownKeys(path));
         const where2 = path.length === 0 ? "the top level" : where;
-        return error("unknown-key", [...path, k], `unknown key '${k}' in ${where2}${hint ? `; did you mean '${hint}'?` : ""}`, true);
+        return error("unknown-key", [...path, k], `unknown key '${shown(k)}' in ${where2}${hint ? `; did you mean '${hint}'?` : ""}`, true);
       });
     case "invalid_format":
     case "invalid_value":
@@ -87,7 +94,7 @@ function convert(
       const nested = issue.issues[0];
       const msg = nested?.message ?? "is not a valid name";
       const code = formatCodes.get(msg) ?? "invalid-value";
-      return [error(code, path, `name '${String(path[path.length - 1])}' ${msg}`, true)];
+      return [error(code, path, `name '${shown(String(path[path.length - 1]))}' ${msg}`, true)];
     }
     case "invalid_union": {
       const disc = (issue as { note?: string }).note;

@@ -41,11 +41,11 @@ export function knownKeysAt(root: z.ZodType, input: unknown, path: TopologyPath)
   for (const seg of path) {
     if (!s) return [];
     const d = defOf(unwrap(s, v));
-    if (d.type === "object") s = d.shape?.[String(seg)];
+    if (d.type === "object") s = d.shape && Object.hasOwn(d.shape, seg) ? d.shape[String(seg)] : undefined;
     else if (d.type === "record") s = d.valueType;
     else if (d.type === "array") s = d.element;
     else return [];
-    v = v !== null && typeof v === "object" ? (v as Record<string | number, unknown>)[seg] : undefined;
+    v = v !== null && typeof v === "object" && Object.hasOwn(v, seg) ? (v as Record<string | number, unknown>)[seg] : undefined;
   }
   if (!s) return [];
   const d = defOf(unwrap(s, v));

@@ -1,15 +1,47 @@
 // YAML with positions. The parsed document stays in memory so that any
 // topology path (from zod or from a semantic check) can be turned back into
 // the line and column the user wrote. Pure: text in, values out.
-import { isMap, isNode, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from "yaml";
+//
+// Hostile input is refused before it costs much: a size limit, no control
+// characters, a nesting limit enforced while the syntax tree is built (the
+// yaml package composes documents recursively), keys that are strings, and a
+// bound on alias expansion. Every refusal is a diagnostic with a position.
+import {
+  Composer,
+  isAlias,
+  isMap,
+  isNode,
+  isPair,
+  isScalar,
+  isSeq,
+  Lexer,
+  LineCounter,
+  Parser,
+  visit,
+  type CST,
+  type Document,
+  type Node,
+  YAMLParseError,
+  type YAMLError,
+} from "yaml";
 import { error, type Diagnostic, type Position, type TopologyPath } from "../diagnostics.js";
+import { MAX_ALIAS_COUNT, MAX_FILE_BYTES, MAX_NESTING_DEPTH, MAX_YAML_ERRORS } from "./limits.js";
+import { shown } from "./shown.js";
 
 export interface Loaded {
-  /** The plain value (undefined when the YAML could not be parsed). */
+  /** The plain value (undefined when the YAML could not be read). */
   readonly value: unknown;
   readonly diagnostics: Diagnostic[];
   /** Resolves a topology path to where it was written. */
   readonly locate: (path: TopologyPath, atKey?: boolean) => Position;
+}
+
+export interface LoadOptions {
+  /**
+   * Messages that may quote the source (the yaml package's syntax errors) are
+   * replaced by their code alone: for files that hold secrets.
+   */
+  readonly quiet?: boolean;
 }
 
 const yamlCodes: Record<string, string> = {
@@ -18,36 +50,172 @@ const yamlCodes: Record<string, string> = {
   BAD_ALIAS: "yaml-bad-alias",
 };
 
-export function loadYaml(text: string): Loaded {
+/**
+ * Characters YAML 1.2 does not allow in a stream (outside c-printable): C0
+ * controls but tab and line breaks, DEL, C1 controls but NEL, lone surrogates,
+ * U+FFFE and U+FFFF. A NUL or an escape sequence hidden in a file is refused
+ * outright, not carried into a name.
+ */
+const FORBIDDEN_CHAR = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u0084\u0086-\u009F\uFFFE\uFFFF]|\p{Cs}/u;
+
+const start = (): Position => ({ line: 1, col: 1 });
+
+export function loadYaml(text: string, opts: LoadOptions = {}): Loaded {
+  const none: Loaded["locate"] = () => start();
+  const bytes = Buffer.byteLength(text, "utf8");
+  if (bytes > MAX_FILE_BYTES) {
+    const message = `the file is ${bytes} bytes; the limit is ${MAX_FILE_BYTES} (1 MiB)`;
+    return { value: undefined, diagnostics: [{ ...error("file-too-large", [], message), pos: start() }], locate: none };
+  }
+  const bad = FORBIDDEN_CHAR.exec(text);
+  if (bad) {
+    const cp = bad[0].codePointAt(0) ?? 0;
+    const message = `control character ${shown(bad[0])} (U+${cp.toString(16).toUpperCase().padStart(4, "0")}) is not allowed in YAML text`;
+    return { value: undefined, diagnostics: [{ ...error("control-character", [], message), pos: textPosition(text, bad.index) }], locate: none };
+  }
+
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, strict: true });
   const pos = (offset: number): Position => {
     const lp = lineCounter.linePos(offset);
     return { line: lp.line, col: lp.col };
   };
-  const diagnostics: Diagnostic[] = [];
-  for (const e of doc.errors) {
-    const code = yamlCodes[e.code] ?? "yaml-syntax";
-    const message = e.code === "DUPLICATE_KEY" ? "duplicate key in mapping" : firstLine(e.message);
-    diagnostics.push({ ...error(code, [], message), pos: pos(e.pos[0]) });
+  const tokens = syntaxTree(text, lineCounter);
+  if (!Array.isArray(tokens)) {
+    const message = `collections are nested more than ${MAX_NESTING_DEPTH} levels deep`;
+    return { value: undefined, diagnostics: [{ ...error("yaml-too-deep", [], message), pos: pos(tokens.tooDeepAt) }], locate: none };
   }
+
+  const doc = compose(tokens, text.length);
   const locate = (path: TopologyPath, atKey = false): Position => pos(offsetOf(doc, path, atKey));
+  const diagnostics = syntaxErrors(doc.errors, pos, opts.quiet === true);
   if (diagnostics.length > 0) return { value: undefined, diagnostics, locate };
 
-  let value: unknown;
+  const keyProblems = nonStringKeys(doc, pos);
+  if (keyProblems.length > 0) return { value: undefined, diagnostics: keyProblems, locate };
+
   try {
-    // maxAliasCount bounds alias expansion ("billion laughs").
-    value = doc.toJS({ maxAliasCount: 100 });
+    return { value: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }), diagnostics: [], locate };
   } catch (e) {
-    const message = e instanceof Error ? firstLine(e.message) : "cannot read the document";
-    diagnostics.push({ ...error("yaml-bad-alias", [], message), pos: { line: 1, col: 1 } });
+    // The only error toJS raises on a document without syntax errors is the alias bound.
+    const message = `aliases expand beyond the limit of ${MAX_ALIAS_COUNT} (a guard against alias bombs)${e instanceof ReferenceError ? "" : ": " + shown(String(e), 80)}`;
+    return { value: undefined, diagnostics: [{ ...error("yaml-alias-limit", [], message), pos: pos(firstAlias(doc)) }], locate };
   }
-  return { value, diagnostics, locate };
 }
 
-function firstLine(s: string): string {
-  const line = s.split("\n")[0] ?? s;
-  return line.replace(/ at line \d+, column \d+:?$/, "").trim();
+/** 1-based line and column of a string index, counted the way LineCounter does. */
+function textPosition(text: string, index: number): Position {
+  const before = text.slice(0, index);
+  const line = before.split("\n").length;
+  return { line, col: index - (before.lastIndexOf("\n") + 1) + 1 };
+}
+
+/**
+ * The concrete syntax tree, built one token at a time so that the nesting
+ * depth is checked as it grows: the parser keeps an explicit stack, so this
+ * stays cheap however deep the input tries to go.
+ */
+function syntaxTree(text: string, lineCounter: LineCounter): CST.Token[] | { tooDeepAt: number } {
+  const parser = new Parser(lineCounter.addNewLine);
+  lineCounter.addNewLine(0);
+  const tokens: CST.Token[] = [];
+  for (const lexeme of new Lexer().lex(text)) {
+    for (const t of parser.next(lexeme)) tokens.push(t);
+    let depth = 0;
+    for (const t of parser.stack) {
+      if (t.type === "block-map" || t.type === "block-seq" || t.type === "flow-collection") {
+        depth++;
+        if (depth > MAX_NESTING_DEPTH) return { tooDeepAt: t.offset };
+      }
+    }
+  }
+  for (const t of parser.end()) tokens.push(t);
+  return tokens;
+}
+
+/** One document, as parseDocument() would give it (a second document is an error). */
+function compose(tokens: readonly CST.Token[], end: number): Document.Parsed {
+  const composer = new Composer({ uniqueKeys: true, strict: true, prettyErrors: false });
+  let doc: Document.Parsed | undefined;
+  for (const d of composer.compose(tokens, true, end)) {
+    if (!doc) doc = d;
+    else {
+      doc.errors.push(new YAMLParseError([d.range[0], d.range[1]], "MULTIPLE_DOCS", "more than one document"));
+      break;
+    }
+  }
+  // compose(..., forceDoc = true) always yields a document.
+  if (!doc) throw new Error("yaml: no document composed");
+  return doc;
+}
+
+function syntaxErrors(errors: readonly YAMLError[], pos: (offset: number) => Position, quiet: boolean): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const e of errors.slice(0, MAX_YAML_ERRORS)) {
+    const code = yamlCodes[e.code] ?? "yaml-syntax";
+    out.push({ ...error(code, [], syntaxMessage(e, quiet)), pos: pos(e.pos[0]) });
+  }
+  if (errors.length > MAX_YAML_ERRORS) {
+    const next = errors[MAX_YAML_ERRORS]!;
+    const message = `${errors.length - MAX_YAML_ERRORS} more YAML error(s) not shown; fix the first ones and try again`;
+    out.push({ ...error("yaml-syntax", [], message), pos: pos(next.pos[0]) });
+  }
+  return out;
+}
+
+function syntaxMessage(e: YAMLError, quiet: boolean): string {
+  if (e.code === "DUPLICATE_KEY") return "duplicate key in mapping";
+  if (e.code === "MULTIPLE_DOCS") return "the file holds more than one YAML document";
+  if (quiet) return `not valid YAML here (${e.code})`;
+  const first = (e.message.split("\n")[0] ?? e.message).replace(/ at line \d+, column \d+:?$/, "").trim();
+  // The yaml package quotes source text in some messages: keep them one short line.
+  return shown(first, 120);
+}
+
+const PROTO = "__proto__";
+
+/**
+ * Mapping keys must be strings. A collection as a key would be stringified
+ * ("[object Object]"), and a plain `1`, `0x1A`, `true` or `~` would silently
+ * become "1", "26", "true" or "" as a name: refused, with the way to say it.
+ */
+function nonStringKeys(doc: Document.Parsed, pos: (offset: number) => Position): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  visit(doc, {
+    Pair(_, pair, path) {
+      const key = pair.key;
+      const parent = path[path.length - 1];
+      const offset = rangeStart(key) ?? rangeStart(parent) ?? 0;
+      if (isScalar(key)) {
+        if (key.value === PROTO) {
+          // JavaScript objects treat it as their prototype: zod would drop it without a word.
+          out.push({ ...error("reserved-key", [], `key '${PROTO}' is not allowed`), pos: pos(offset) });
+          return;
+        }
+        if (typeof key.value === "string") return;
+        const src = shown(key.source ?? String(key.value));
+        const message =
+          key.value === null
+            ? "an empty key (null); keys are names"
+            : `key ${src} is read as a ${typeof key.value}; keys are names: quote it ('${src}') to use it as one`;
+        out.push({ ...error("yaml-key-not-string", [], message), pos: pos(offset) });
+      } else {
+        const what = isAlias(key) ? "an alias" : isSeq(key) ? "a list" : isMap(key) ? "a mapping" : "this";
+        out.push({ ...error("yaml-key-not-string", [], `${what} cannot be a key; keys are names`), pos: pos(offset) });
+      }
+    },
+  });
+  return out;
+}
+
+function firstAlias(doc: Document.Parsed): number {
+  let at = 0;
+  visit(doc, {
+    Alias(_, node) {
+      at = rangeStart(node) ?? 0;
+      return visit.BREAK;
+    },
+  });
+  return at;
 }
 
 /**
