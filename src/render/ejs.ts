@@ -1,26 +1,24 @@
 // Templates hold layout only; they receive ready-made values. Each is
-// compiled once per process. Options: strict mode, no `with`, no HTML
-// escaping (these are config files, and every value is quoted for its own
-// language by src/render/quote.ts before it reaches a template).
-import { readFileSync } from "node:fs";
-import ejs from "ejs";
+// compiled once per process (or at build time, see compiled-templates.ts).
+import { compiledTemplate, type TemplateFn } from "./compiled-templates.js";
 
-const templateDir = new URL("../../../src/render/templates/", import.meta.url);
-const cache = new Map<string, (data: object) => string>();
+export type RenderTemplate = (name: string, data: object) => string;
 
-export function renderTemplate(name: string, data: object): string {
-  let fn = cache.get(name);
-  if (!fn) {
-    const src = readFileSync(new URL(name, templateDir), "utf8");
-    const compiled = ejs.compile(src, {
-      strict: true,
-      _with: false,
-      localsName: "v",
-      escape: (s: unknown) => String(s),
-      filename: name,
-    });
-    fn = (data: object) => compiled(data) as string;
-    cache.set(name, fn);
-  }
-  return fn(data);
+/** A renderer for the templates in `dir` (relative to the package root). */
+export function templateRenderer(dir: string): RenderTemplate {
+  const cache = new Map<string, TemplateFn>();
+  return (name, data) => {
+    let fn = cache.get(name);
+    if (!fn) {
+      fn = compiledTemplate(`${dir}/${name}`);
+      cache.set(name, fn);
+    }
+    try {
+      return fn(data);
+    } catch (e) {
+      throw new Error(`template ${dir}/${name}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
+  };
 }
+
+export const renderTemplate: RenderTemplate = templateRenderer("src/render/templates");
