@@ -8,21 +8,23 @@ import { broadcastOf, contains, hasHostBits, networkOf, parseCidr, toInt } from 
 type Rule = (t: Topology) => Diagnostic[];
 
 const entries = <V>(r: Record<string, V>): [string, V][] => Object.entries(r);
+/** Own keys only: `in` would find Object.prototype's, and 'constructor' is a valid DNS label. */
+const defines = (r: Record<string, unknown>, name: string): boolean => Object.hasOwn(r, name);
 
 const references: Rule = (t) => {
   const out: Diagnostic[] = [];
   const host = (name: string, path: (string | number)[]): void => {
-    if (!(name in t.hosts)) out.push(error("unknown-host", path, `unknown host '${name}'; hosts are defined under 'hosts'`));
+    if (!defines(t.hosts, name)) out.push(error("unknown-host", path, `unknown host '${name}'; hosts are defined under 'hosts'`));
   };
   t.loadbalancer.hosts.forEach((h, i) => host(h, ["loadbalancer", "hosts", i]));
   t.loadbalancer.routes.forEach((r, i) => {
-    if (!(r.pool in t.pools)) out.push(error("unknown-pool", ["loadbalancer", "routes", i, "pool"], `unknown pool '${r.pool}'`));
+    if (!defines(t.pools, r.pool)) out.push(error("unknown-pool", ["loadbalancer", "routes", i, "pool"], `unknown pool '${r.pool}'`));
   });
   for (const [name, p] of entries(t.pools)) {
     p.hosts.forEach((h, i) => host(h, ["pools", name, "hosts", i]));
-    if (p.database !== undefined && !(p.database in t.databases))
+    if (p.database !== undefined && !defines(t.databases, p.database))
       out.push(error("unknown-database", ["pools", name, "database"], `unknown database '${p.database}'`));
-    if (p.volume !== undefined && !(p.volume in t.volumes))
+    if (p.volume !== undefined && !defines(t.volumes, p.volume))
       out.push(error("unknown-volume", ["pools", name, "volume"], `unknown volume '${p.volume}'`));
   }
   for (const [name, d] of entries(t.databases)) {
