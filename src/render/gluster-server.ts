@@ -5,7 +5,7 @@
 // volume (idempotent; refuses to touch a volume whose bricks differ).
 import { rolesOf, type Graph, type Host, type Volume } from "../graph/model.js";
 import { renderTemplate } from "./ejs.js";
-import { sh } from "./quote.js";
+import { execLine, sh } from "./quote.js";
 import { unitFile } from "./systemd-unit.js";
 import { file, type Contribution, type HostFile, type Renderer, type ServiceSpec } from "./types.js";
 
@@ -114,7 +114,7 @@ function bricksUnit(graph: Graph, host: Host, vols: readonly Volume[]): HostFile
         [
           ["Type", "oneshot"],
           ["RemainAfterExit", true],
-          ["ExecStart", ["/bin/mkdir", "-p", "-m", "0755", ...paths].join(" ")],
+          ["ExecStart", execLine(["/bin/mkdir", "-p", "-m", "0755", ...paths])],
         ],
       ],
       ["Install", [["WantedBy", "glusterd.service"]]],

@@ -41,6 +41,24 @@ export function kad(s: string): string {
   return s;
 }
 
+/** HTML text content or a double-quoted attribute value. */
+export function html(s: string): string {
+  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
+}
+
+/**
+ * A command line for systemd's ExecStart= (and the other Exec*= settings):
+ * `$` becomes `$$` (systemd expands $VAR and ${VAR} in command lines), and a
+ * word with whitespace, quotes, a backslash or ';' goes in double quotes with
+ * C-style escapes. `%` is escaped by unit() when the line is written.
+ */
+export function execLine(argv: readonly string[]): string {
+  return argv
+    .map((a) => a.replace(/\$/g, "$$$$"))
+    .map((a) => (/^[^\s"'\\;]+$/.test(a) ? a : `"${a.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`))
+    .join(" ");
+}
+
 /** A systemd unit value (no newlines; `%` escaped as systemd specifiers). */
 export function unit(s: string): string {
   if (/[\n\r]/.test(s)) throw new Error("newline in unit value");

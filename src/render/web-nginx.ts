@@ -7,7 +7,7 @@
 import type { Graph, Host, Pool } from "../graph/model.js";
 import { renderTemplate } from "./ejs.js";
 import { FPM_PING_PATH, FPM_STATUS_PATH, fpmSocket } from "./php-fpm.js";
-import { ngx } from "./quote.js";
+import { html, ngx } from "./quote.js";
 import { file, type Contribution, type HostFile, type RenderContext, type Renderer } from "./types.js";
 import { PEER_ADDR_PARAM, WP_CODE_DIR, WP_CONTENT_DIR, generatedBy, lbTrustedAddresses, poolPrefix, webPoolsOf } from "./wordpress.js";
 
@@ -95,7 +95,7 @@ function staticIndex(graph: Graph, host: Host, pool: Pool): HostFile {
     header: generatedBy(graph, `static pool ${pool.name} on ${host.name}`),
     pool: pool.name,
     host: host.name,
-    title: graph.site.title.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;"),
+    title: html(graph.site.title),
   });
   return file(`${staticRoot(pool)}/index.html`, content, "text", "nginx");
 }

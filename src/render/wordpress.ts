@@ -7,7 +7,7 @@
 import { hostByName, rolesOf, type Database, type Graph, type Host, type Pool } from "../graph/model.js";
 import { SALT_NAMES } from "../secrets.js";
 import { renderTemplate } from "./ejs.js";
-import { php } from "./quote.js";
+import { execLine, php } from "./quote.js";
 import { unitFile } from "./systemd-unit.js";
 import { file, type Contribution, type HostFile, type RenderContext, type Renderer, type ServiceSpec } from "./types.js";
 
@@ -120,11 +120,6 @@ export function tablePrefix(db: Database, pool: Pool): string {
   return db.clientPools.length > 1 ? `wp_${pool.name.replace(/-/g, "_")}_` : "wp_";
 }
 
-/** systemd's ExecStart= quoting: a word with spaces or quotes goes in double quotes. */
-export function execStart(argv: readonly string[]): string {
-  return argv.map((a) => (/^[^\s"'\\;]+$/.test(a) ? a : `"${a.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`)).join(" ");
-}
-
 /**
  * DISABLE_WP_CRON stops every page view from spawning wp-cron over the LB;
  * instead one host per pool (the first member) requests wp-cron.php through
@@ -147,7 +142,7 @@ function cronFiles(graph: Graph, pool: Pool, argv: readonly string[]): HostFile[
           ["Type", "oneshot"],
           // curl needs no rights: no reason to run it as root or as www-data (which reads the DB password).
           ["DynamicUser", true],
-          ["ExecStart", execStart(argv)],
+          ["ExecStart", execLine(argv)],
         ],
       ],
     ],
