@@ -249,8 +249,44 @@ export function hasRole(host: Host, kind: RoleKind): boolean {
   return host.roles.some((r) => r.kind === kind);
 }
 
+/**
+ * Lookups by name, built once per graph on first use: renderers look things
+ * up for every host, and a linear search there makes a build quadratic in
+ * hosts. A graph is never changed after lowering, so the index stays valid.
+ */
+interface GraphIndex {
+  readonly hosts: ReadonlyMap<string, Host>;
+  /** Positions in graph.links by the link's `to`, ascending. */
+  readonly linksTo: ReadonlyMap<string, readonly number[]>;
+}
+
+const indexes = new WeakMap<Graph, GraphIndex>();
+
+function indexOf(graph: Graph): GraphIndex {
+  let ix = indexes.get(graph);
+  if (!ix) {
+    const linksTo = new Map<string, number[]>();
+    graph.links.forEach((l, i) => {
+      const list = linksTo.get(l.to);
+      if (list) list.push(i);
+      else linksTo.set(l.to, [i]);
+    });
+    ix = { hosts: new Map(graph.hosts.map((h) => [h.name, h])), linksTo };
+    indexes.set(graph, ix);
+  }
+  return ix;
+}
+
 export function hostByName(graph: Graph, name: string): Host {
-  const h = graph.hosts.find((x) => x.name === name);
+  const h = indexOf(graph).hosts.get(name);
   if (!h) throw new Error(`graph invariant: no host ${name}`);
   return h;
+}
+
+/** The links that end at any of `ends` (host names or "vip"), in the graph's order. */
+export function linksTo(graph: Graph, ...ends: string[]): Link[] {
+  const ix = indexOf(graph);
+  const at = ends.flatMap((e) => ix.linksTo.get(e) ?? []);
+  if (ends.length > 1) at.sort((a, b) => a - b);
+  return at.map((i) => graph.links[i]!);
 }

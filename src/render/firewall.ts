@@ -2,7 +2,7 @@
 // dropped except loopback, replies, ICMP and exactly the links that end at
 // this host (or at the VIP, on load balancers). It lives in its own table,
 // replaced in one transaction, so other tables (Docker's, the admin's) stay.
-import { hasRole, hostByName, type Graph, type Host, type Link } from "../graph/model.js";
+import { hasRole, hostByName, linksTo, type Graph, type Host, type Link } from "../graph/model.js";
 import { renderTemplate } from "./ejs.js";
 import { unitFile } from "./systemd-unit.js";
 import { file, type Contribution, type HostFile, type Renderer, type ServiceSpec } from "./types.js";
@@ -51,8 +51,7 @@ export const firewall: Renderer = {
 
 /** The links that end at this host: its own name, or the VIP when it is a load balancer. */
 export function inboundLinks(graph: Graph, host: Host): Link[] {
-  const lb = hasRole(host, "load-balancer");
-  return graph.links.filter((l) => l.to === host.name || (lb && l.to === "vip"));
+  return hasRole(host, "load-balancer") ? linksTo(graph, host.name, "vip") : linksTo(graph, host.name);
 }
 
 function groupLinks(links: readonly Link[]): LinkGroup[] {
