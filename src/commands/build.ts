@@ -51,12 +51,12 @@ export async function build(file: string, opts: BuildOptions): Promise<number> {
     process.stderr.write(`generated ${generated.length} secret(s) in ${secretsPath} (mode 0600)\n`);
   }
 
-  const { files, plans } = emit(graph, secrets, chosen);
+  const { files } = emit(graph, secrets, chosen);
   const dest = resolve(opts.out ?? join("out", graph.name));
   writeTreeAtomic(dest, files);
   if (!opts.json) process.stdout.write(`wrote ${files.length} files to ${dest} (${chosen.map((t) => t.name).join(", ")})\n`);
   if (chosen.some((t) => t.name === "systemd"))
-    for (const w of userDataWarnings(graph, plans, { inlineSecrets: opts.inlineSecrets === true })) process.stderr.write(`warning: ${w}\n`);
+    for (const w of userDataWarnings(files)) process.stderr.write(`warning: ${w}\n`);
   process.stderr.write(summaryLine(checkGraph(graph, file)) + "\n");
   return EXIT_OK;
 }

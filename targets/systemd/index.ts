@@ -65,16 +65,22 @@ export function systemdTarget(opts: SystemdOptions): Target {
 
 export const systemd: Target = systemdTarget({ inlineSecrets: false });
 
-/** What the CLI should print after a build: user-data too big for some clouds. */
-export function userDataWarnings(graph: Graph, plans: readonly HostPlan[], opts: SystemdOptions = { inlineSecrets: false }): string[] {
-  const out: string[] = [];
-  for (const p of plans) {
-    const size = Buffer.byteLength(userData(graph, p, opts), "utf8");
-    if (size <= USER_DATA_LIMIT) continue;
-    const kib = (size / 1024).toFixed(1);
-    out.push(
-      `systemd/${p.host.name}/user-data is ${kib} KiB, above the 16 KiB some clouds accept: use systemd/${p.host.name}/user-data.gz.b64 (base64 -d it to user-data.gz) [user-data-size]`,
-    );
+/**
+ * What the CLI should print after a build: user-data too big for some clouds.
+ * Read from the emitted files (paths as emit() gives them, "systemd/<host>/
+ * user-data"), so that a build renders each user-data once.
+ */
+export function userDataWarnings(files: readonly OutFile[]): string[] {
+  const big: [string, number][] = [];
+  for (const f of files) {
+    const host = /^systemd\/([^/]+)\/user-data$/.exec(f.path)?.[1];
+    const size = host === undefined ? 0 : Buffer.byteLength(f.content, "utf8");
+    if (host !== undefined && size > USER_DATA_LIMIT) big.push([host, size]);
   }
-  return out;
+  // Host order, as the plans come.
+  big.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return big.map(
+    ([h, size]) =>
+      `systemd/${h}/user-data is ${(size / 1024).toFixed(1)} KiB, above the 16 KiB some clouds accept: use systemd/${h}/user-data.gz.b64 (base64 -d it to user-data.gz) [user-data-size]`,
+  );
 }
