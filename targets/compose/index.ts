@@ -13,7 +13,7 @@ import type { OutFile, Target } from "../types.js";
 import { hostDependencies } from "./deps.js";
 import { dockerfile, ENTRANCE_KIND, entranceDockerfile, imageName, planKinds } from "./images.js";
 import { initScript, INIT_PATH, placeFiles, runPlan, SUPERVISOR_CONF_PATH, supervisordConf } from "./init.js";
-import { planIpam } from "./net.js";
+import { planIpam, siteHosts } from "./net.js";
 import { hostService, namedVolumes, NETWORK, privileges, type YamlMap } from "./service.js";
 
 /** On disk, a restricted file is readable by the building user only; the entrypoint gives it its real owner and mode. */
@@ -74,6 +74,7 @@ function emit(graph: Graph, plans: readonly HostPlan[]): OutFile[] {
   const ipam = planIpam(graph);
   const { kinds, byHost } = planKinds(graph, plans);
   const deps = hostDependencies(graph);
+  const extraHosts = siteHosts(graph);
   const services: YamlMap = {};
   const volumes: YamlMap = {};
   const secrets: YamlMap = {};
@@ -102,7 +103,7 @@ function emit(graph: Graph, plans: readonly HostPlan[]): OutFile[] {
     for (const f of placement.mounted) files.push({ path: `hosts/${name}${f.path}`, content: f.content, mode: f.mode });
     files.push({ path: `hosts/${name}${INIT_PATH}`, content: initScript(graph, plan, placement, rp), mode: 0o755 });
     files.push({ path: `hosts/${name}${SUPERVISOR_CONF_PATH}`, content: supervisordConf(graph, plan, rp), mode: 0o644 });
-    services[name] = hostService({ graph, plan, kind, placement, privileges: pv, volumes: vols, dependsOn: deps.get(name) ?? [] });
+    services[name] = hostService({ graph, plan, kind, placement, privileges: pv, volumes: vols, dependsOn: deps.get(name) ?? [], extraHosts });
   }
   Object.assign(services, entranceServices(graph));
   for (const k of kinds) files.push({ path: `${k.dir}/Dockerfile`, content: dockerfile(graph, k), mode: 0o644 });

@@ -27,14 +27,18 @@ function blockSize(prefix: number): number {
   return 2 ** (32 - prefix);
 }
 
-/** Addresses only keepalived or a host may hold: every host's and the VIP (when it is in the subnet). */
-export function reservedAddresses(graph: Graph): number[] {
+/** Whether the VIP is an address of the compose network; a provider's reserved IP (digitalocean) lies outside it. */
+export function vipInSubnet(graph: Graph): boolean {
   const first = ipToInt(graph.network.networkAddress);
   const last = first + blockSize(graph.network.prefixLength) - 1;
-  const out = graph.hosts.map((h) => ipToInt(h.address));
   const vip = ipToInt(graph.loadBalancer.vip);
-  // A provider's reserved IP (digitalocean) lies outside the subnet: nothing to keep free.
-  if (vip >= first && vip <= last) out.push(vip);
+  return vip >= first && vip <= last;
+}
+
+/** Addresses only keepalived or a host may hold: every host's and the VIP (when it is in the subnet). */
+export function reservedAddresses(graph: Graph): number[] {
+  const out = graph.hosts.map((h) => ipToInt(h.address));
+  if (vipInSubnet(graph)) out.push(ipToInt(graph.loadBalancer.vip));
   return [...new Set(out)].sort((a, b) => a - b);
 }
 
@@ -80,4 +84,15 @@ export function planIpam(graph: Graph): Ipam {
     );
   }
   return { subnet, gateway: intToIp(gateway), ipRange: `${intToIp(range.start)}/${range.prefix}` };
+}
+
+/**
+ * `extra_hosts` entries: inside the stack the site's domain is the VIP, as the
+ * public DNS says for the real deployment. WordPress requests its own URL
+ * (the pretty-permalink probe while it installs, wp-cron): those requests
+ * must reach this stack's load balancers, not whatever the name means to the
+ * Docker host's resolver (the production site, or a lookup that times out).
+ */
+export function siteHosts(graph: Graph): string[] {
+  return vipInSubnet(graph) ? [`${graph.site.domain}:${graph.loadBalancer.vip}`] : [];
 }

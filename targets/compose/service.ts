@@ -101,6 +101,8 @@ export interface ServiceInput {
   readonly privileges: Privileges;
   readonly volumes: readonly NamedVolume[];
   readonly dependsOn: readonly string[];
+  /** `host:address` entries for the container's /etc/hosts (net.ts siteHosts). */
+  readonly extraHosts: readonly string[];
 }
 
 function bind(host: string, path: string): YamlMap {
@@ -117,6 +119,7 @@ export function hostService(i: ServiceInput): YamlMap {
     entrypoint: [INIT_PATH, "start"],
     networks: { [NETWORK]: { ipv4_address: plan.host.address } },
   };
+  if (i.extraHosts.length > 0) s["extra_hosts"] = [...i.extraHosts];
   if (pv.capAdd.length > 0) s["cap_add"] = pv.capAdd;
   if (pv.sysctls.length > 0) s["sysctls"] = Object.fromEntries(pv.sysctls);
   if (pv.devices.length > 0) s["devices"] = pv.devices;
