@@ -1,7 +1,7 @@
 // Teardown: everything the lab started goes, by PID and by namespace, and a
 // check that nothing is left: no namespace of the lab, no process inside one
 // of its namespaces, no mount of its work folder or namespaces.
-import { existsSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { run, sleep } from "./exec.js";
 import type { LabLayout } from "./layout.js";
@@ -60,6 +60,20 @@ function labMounts(layout: LabLayout): string[] {
   return info.filter((l) => l.includes(layout.workDir) || l.includes(`/run/netns/${layout.prefix}`));
 }
 
+/** Each host's /var/log (its upper layer: only what the host wrote) moves beside the supervisor's logs. */
+function keepHostLogs(workDir: string): void {
+  const hosts = join(workDir, "hosts");
+  if (!existsSync(hosts)) return;
+  for (const h of readdirSync(hosts)) {
+    const from = join(hosts, h, "upper", "var", "log");
+    if (!existsSync(from)) continue;
+    const to = join(workDir, "logs", h, "var-log");
+    rmSync(to, { recursive: true, force: true });
+    mkdirSync(join(workDir, "logs", h), { recursive: true });
+    renameSync(from, to);
+  }
+}
+
 /** Removes the lab: FUSE mounts, every process in its namespaces, the namespaces, its work files (logs stay). */
 export async function teardown(layout: LabLayout): Promise<void> {
   const state = loadState(layout.workDir);
@@ -79,6 +93,7 @@ export async function teardown(layout: LabLayout): Promise<void> {
     await sleep(100);
   }
   for (const n of names) await deleteNamespace(n);
+  keepHostLogs(layout.workDir);
   if (existsSync(layout.workDir)) {
     for (const e of readdirSync(layout.workDir)) if (e !== "logs" && e !== "figures.json") rmSync(join(layout.workDir, e), { recursive: true, force: true });
   }

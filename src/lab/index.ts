@@ -1,16 +1,27 @@
 // The lab's three actions. Every failure tears down what was started.
+import { cpus } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { compileForLab, labUp, type Lab } from "./up.js";
 import { labLayout } from "./layout.js";
 import { leftovers, teardown } from "./down.js";
+import { formatReport, tally, type LabReport, type ScenarioResult } from "./scenario.js";
+import { scenariosFor } from "./scenarios/index.js";
+import { installSites, waitForVip } from "./site.js";
 import { loadState } from "./state.js";
 
 const log = (line: string): void => {
   process.stdout.write(line + "\n");
 };
 
+const seconds = (ms: number): number => Math.round(ms / 100) / 10;
+
 async function upOrClean(file: string): Promise<Lab> {
   try {
-    return await labUp(file, log);
+    const lab = await labUp(file, log);
+    await waitForVip(lab);
+    await installSites(lab);
+    return lab;
   } catch (e) {
     const { graph } = compileForLab(file);
     log("lab up failed: tearing down");
@@ -39,12 +50,66 @@ export async function labDown(file: string): Promise<number> {
 }
 
 export async function labTest(file: string, jsonPath: string | undefined): Promise<number> {
-  void jsonPath;
-  const lab = await upOrClean(file);
-  const state = lab.state;
-  lab.sup.release();
+  const t0 = Date.now();
+  const { graph } = compileForLab(file);
+  const { scenarios, skipped } = scenariosFor(graph);
+  let lab: Lab;
+  try {
+    lab = await upOrClean(file);
+  } catch (e) {
+    // CI reads the last line: every scenario failed, since none could run.
+    log(`lab up failed: ${e instanceof Error ? e.message : String(e)}`);
+    log(`0 passed, ${scenarios.length + 1} failed`);
+    return 1;
+  }
+  const tUp = Date.now();
+  const results: ScenarioResult[] = [];
+  for (const s of skipped) log(`not applicable: ${s.name}: ${s.reason}`);
+  lab.sup.watch = true;
+  try {
+    for (const s of scenarios) {
+      log(`--- ${s.name}: ${s.title}`);
+      const st = Date.now();
+      let r: ScenarioResult;
+      try {
+        const o = await s.run(lab);
+        r = { name: s.name, title: s.title, result: o.failures.length === 0 ? "pass" : "fail", seconds: seconds(Date.now() - st), figures: o.figures, failures: o.failures };
+      } catch (e) {
+        r = { name: s.name, title: s.title, result: "fail", seconds: seconds(Date.now() - st), figures: {}, failures: [`could not run: ${e instanceof Error ? e.message : String(e)}`] };
+      }
+      results.push(r);
+      log(`    ${r.result} in ${r.seconds} s`);
+    }
+  } finally {
+    lab.sup.release();
+  }
+  const tScen = Date.now();
   await teardown(lab.layout);
-  const left = await leftovers(lab.layout, state);
-  for (const l of left) log(`left behind: ${l}`);
-  return left.length === 0 ? 0 : 1;
+  const left = await leftovers(lab.layout, lab.state);
+  const tDown = Date.now();
+  results.push({
+    name: "teardown",
+    title: "no namespace, process or mount of the lab is left",
+    result: left.length === 0 ? "pass" : "fail",
+    seconds: seconds(tDown - tScen),
+    figures: { "left behind": left.length },
+    failures: left,
+  });
+  const { passed, failed } = tally(results);
+  const report: LabReport = {
+    topology: lab.graph.name,
+    cores: cpus().length,
+    seconds: { up: seconds(tUp - t0), scenarios: seconds(tScen - tUp), down: seconds(tDown - tScen), total: seconds(tDown - t0) },
+    scenarios: results,
+    passed,
+    failed,
+  };
+  if (jsonPath !== undefined) {
+    const p = resolve(jsonPath);
+    mkdirSync(dirname(p), { recursive: true });
+    writeFileSync(p, JSON.stringify(report, null, 2) + "\n");
+  }
+  log("");
+  for (const l of formatReport(report)) log(l);
+  return failed === 0 ? 0 : 1;
 }

@@ -5,7 +5,7 @@
 // of its own, so its process group stands for the unit's cgroup: killing the
 // group kills nginx's workers and keepalived's children with it.
 import { spawn, type ChildProcess } from "node:child_process";
-import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import type { ServiceSpec } from "../render/types.js";
 import { LabError, nowMs, run, sleep, waitFor, type RunResult } from "./exec.js";
@@ -32,6 +32,23 @@ export interface RestartEvent {
   /** When it was started again; undefined when the policy says no. */
   readonly restartedAt: number | undefined;
   readonly policy: RestartPolicy;
+}
+
+/** Processes (zombies included) whose process group is `pgid`. */
+export function groupMembers(pgid: number): number[] {
+  const out: number[] = [];
+  for (const e of readdirSync("/proc")) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const stat = readFileSync(`/proc/${e}/stat`, "utf8");
+      // pid (comm) state ppid pgrp ...: comm may hold spaces, so split after the last ')'.
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (Number(f[2]) === pgid) out.push(Number(e));
+    } catch {
+      // Gone while reading.
+    }
+  }
+  return out;
 }
 
 /** Whether a PID is alive (and not a zombie). */
@@ -118,6 +135,11 @@ export class Supervisor {
       return;
     }
     await sleep(policy.restartSec * 1000);
+    // systemd reaps the whole unit before it starts it again. Here the unit's
+    // orphans go to this machine's init, which may reap them late, and a
+    // zombie's PID in a pid file makes keepalived refuse to start ("daemon is
+    // already running"): wait until the old group is gone.
+    await waitFor(() => groupMembers(r.pid).length === 0, 10_000, 20);
     if (!this.watch || this.running.get(this.key(r.host, r.spec.name)) !== r) return;
     let restartedAt: number | undefined;
     try {
@@ -149,6 +171,17 @@ export class Supervisor {
     await Promise.race([r.exited, sleep(5000)]);
   }
 
+  /** kill -9 of the whole unit, kept down (a crash the unit cannot recover from): no restart. */
+  async kill(host: string, service: string): Promise<void> {
+    const r = this.running.get(this.key(host, service));
+    if (!r) throw new LabError(`${host}: ${service} is not running under the lab`);
+    r.stopping = true;
+    this.signalGroup(r.pid, "SIGKILL");
+    await Promise.race([r.exited, sleep(5000)]);
+    await waitFor(() => groupMembers(r.pid).length === 0, 10_000, 20);
+    this.running.delete(this.key(host, service));
+  }
+
   /** Stops a daemon like `systemctl stop`: TERM, then KILL after 10 s; no restart. */
   async stop(host: string, service: string): Promise<void> {
     const r = this.running.get(this.key(host, service));
@@ -160,6 +193,7 @@ export class Supervisor {
       this.signalGroup(r.pid, "SIGKILL");
       await Promise.race([r.exited, sleep(5000)]);
     }
+    await waitFor(() => groupMembers(r.pid).length === 0, 10_000, 20);
     this.running.delete(this.key(host, service));
   }
 

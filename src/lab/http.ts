@@ -1,0 +1,118 @@
+// HTTP from the lab's client namespace to the VIP, and what the records say:
+// a response counts only when it is the real thing (status 200 from a member
+// of the expected pool, the installed site's page for WordPress).
+import { fileURLToPath } from "node:url";
+import type { Graph, Pool } from "../graph/model.js";
+import type { HttpJob, HttpRecord, HttpRequestSpec } from "./client-main.js";
+import { LabError, run } from "./exec.js";
+import type { LabLayout } from "./layout.js";
+
+export type { HttpRecord } from "./client-main.js";
+
+const CLIENT_SCRIPT = fileURLToPath(new URL("./client-main.js", import.meta.url));
+
+export interface LoadSpec {
+  readonly requests: readonly HttpRequestSpec[];
+  readonly count: number;
+  readonly rate: number;
+  readonly timeoutMs: number;
+  readonly needles?: readonly string[];
+}
+
+/** Runs a job in the client namespace; resolves with one record per request. */
+export async function clientHttp(layout: LayoutLike, graph: Graph, spec: LoadSpec): Promise<HttpRecord[]> {
+  const job: HttpJob = {
+    address: graph.loadBalancer.vip,
+    port: graph.ports.http,
+    host: graph.site.domain,
+    requests: spec.requests,
+    count: spec.count,
+    rate: spec.rate,
+    timeoutMs: spec.timeoutMs,
+    needles: spec.needles ?? [],
+  };
+  const budget = (spec.count / spec.rate) * 1000 + spec.timeoutMs + 15_000;
+  const r = await run("nsenter", [`--net=/run/netns/${layout.client}`, "--", process.execPath, CLIENT_SCRIPT], {
+    input: JSON.stringify(job),
+    timeoutMs: budget,
+  });
+  if (r.code !== 0) throw new LabError(`the lab's HTTP client failed: ${r.stderr.trim().split("\n").slice(-2).join(" | ")}`);
+  return JSON.parse(r.stdout) as HttpRecord[];
+}
+
+type LayoutLike = Pick<LabLayout, "client">;
+
+/** The path a route's pool is reached at: `/` or `/prefix/`. */
+export function routeUrl(path: string): string {
+  return path === "/" ? "/" : `${path}/`;
+}
+
+/** The pool's member host names. */
+export function membersOf(pool: Pool): string[] {
+  return pool.members.map((m) => m.host);
+}
+
+function htmlEscape(s: string): string {
+  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+}
+
+/** What an installed WordPress site's page holds and an installer or error page does not. */
+export function wordpressNeedles(graph: Graph): string[] {
+  return [`<title>${htmlEscape(graph.site.title)}`, "wp-content/themes/"];
+}
+
+/** A real answer: 200 from a member of the pool, and every needle found. */
+export function isReal(r: HttpRecord, members: readonly string[]): boolean {
+  return r.status === 200 && members.includes(r.servedBy) && r.has.every((h) => h);
+}
+
+export interface LoadFigures {
+  readonly sent: number;
+  readonly failed: number;
+  /** Seconds between the first and the last failed request's start; 0 when none failed. */
+  readonly failureWindowS: number;
+  readonly maxLatencyMs: number;
+  readonly p50LatencyMs: number;
+}
+
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return 0;
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
+}
+
+export const round = (n: number, digits = 2): number => Math.round(n * 10 ** digits) / 10 ** digits;
+
+export function loadFigures(records: readonly HttpRecord[], ok: (r: HttpRecord) => boolean): LoadFigures {
+  const failed = records.filter((r) => !ok(r));
+  const lat = records.map((r) => r.end - r.start);
+  const starts = failed.map((r) => r.start);
+  return {
+    sent: records.length,
+    failed: failed.length,
+    failureWindowS: starts.length === 0 ? 0 : round((Math.max(...starts) - Math.min(...starts)) / 1000),
+    maxLatencyMs: round(Math.max(0, ...lat), 0),
+    p50LatencyMs: round(percentile(lat, 50), 1),
+  };
+}
+
+/**
+ * Seconds from `at` until the service answered again: the end of the first
+ * good response to a request sent at or after `at`.
+ */
+export function answeredAfter(records: readonly HttpRecord[], at: number, ok: (r: HttpRecord) => boolean): number | undefined {
+  const ends = records.filter((r) => r.start >= at && ok(r)).map((r) => r.end);
+  return ends.length === 0 ? undefined : round((Math.min(...ends) - at) / 1000, 3);
+}
+
+/** A short description of why requests failed: "12 ECONNREFUSED, 3 status 502". */
+export function failureKinds(records: readonly HttpRecord[], ok: (r: HttpRecord) => boolean): string {
+  const counts = new Map<string, number>();
+  for (const r of records) {
+    if (ok(r)) continue;
+    const from = r.servedBy === "" ? "" : ` from ${r.servedBy}`;
+    const k = r.error !== "" ? r.error : r.status !== 200 ? `status ${r.status}${from}` : r.servedBy === "" ? "no X-Served-By" : `${from.trim()} but not the site's page`;
+    counts.set(k, (counts.get(k) ?? 0) + 1);
+  }
+  return [...counts.entries()].map(([k, n]) => `${n} ${k}`).join(", ");
+}

@@ -1,0 +1,176 @@
+// GlusterFS: a file written on one client is read on another; a brick
+// server's processes are killed (reads and writes go on), it is started
+// again (self-heal ends with 0 pending, bricks equal); its link is cut (the
+// clients' stall is measured: goal under 10 s), then restored and healed.
+import type { Graph, Volume } from "../../graph/model.js";
+import { sh } from "../../render/quote.js";
+import { LabError, nowMs, sleep, waitFor } from "../exec.js";
+import { inHost } from "../hostns.js";
+import { round } from "../http.js";
+import { namespacePids, setPort } from "../netns.js";
+import type { Figures, Outcome, Scenario } from "../scenario.js";
+import type { Lab } from "../up.js";
+import { specOf } from "./common.js";
+import { hostNs } from "../layout.js";
+
+const GOAL_STALL_S = 10;
+/** Files written and read back while a brick server is down. */
+const OPS_WHILE_DOWN = 10;
+const HEAL_TIMEOUT_MS = 90_000;
+
+interface Op {
+  readonly ok: boolean;
+  readonly seconds: number;
+}
+
+function holderOf(lab: Lab, host: string): NonNullable<ReturnType<Lab["holders"]["get"]>> {
+  const h = lab.holders.get(host);
+  if (!h) throw new LabError(`no lab host ${host}`);
+  return h;
+}
+
+/** A shell step on a host, bounded by `timeout`; how long it took and whether it worked. */
+async function step(lab: Lab, host: string, script: string, timeoutS = 60): Promise<Op & { out: string }> {
+  const t0 = nowMs();
+  const r = await inHost(holderOf(lab, host), ["timeout", String(timeoutS), "sh", "-c", script], { timeoutMs: (timeoutS + 10) * 1000 });
+  return { ok: r.code === 0, seconds: round((nowMs() - t0) / 1000, 2), out: r.stdout.trim() };
+}
+
+/** Writes a 64 KiB file (fsync'd) on one client and checks its sha256 on the other. */
+async function writeRead(lab: Lab, dir: string, writer: string, reader: string, name: string): Promise<Op> {
+  const f = `${dir}/${name}`;
+  const w = await step(lab, writer, `head -c 65536 /dev/urandom > ${sh(f)}.tmp && sync ${sh(f)}.tmp && mv ${sh(f)}.tmp ${sh(f)} && sha256sum < ${sh(f)}`);
+  if (!w.ok) return { ok: false, seconds: w.seconds };
+  const r = await step(lab, reader, `sha256sum < ${sh(f)}`);
+  return { ok: r.ok && r.out === w.out, seconds: round(w.seconds + r.seconds, 2) };
+}
+
+/** Pending heal entries over all bricks, or undefined while a brick cannot report. */
+async function pendingHeal(lab: Lab, cli: string, volume: string): Promise<number | undefined> {
+  const r = await step(lab, cli, `gluster --mode=script volume heal ${sh(volume)} info`, 30);
+  if (!r.ok) return undefined;
+  const counts = [...r.out.matchAll(/^Number of entries: (\S+)$/gm)].map((m) => m[1]!);
+  const bricks = [...r.out.matchAll(/^Brick /gm)].length;
+  if (counts.length !== bricks || counts.some((c) => !/^\d+$/.test(c))) return undefined;
+  return counts.reduce((a, c) => a + Number(c), 0);
+}
+
+async function healed(lab: Lab, cli: string, volume: string): Promise<number | null> {
+  const t0 = nowMs();
+  await step(lab, cli, `gluster --mode=script volume heal ${sh(volume)}`, 30);
+  const ok = await waitFor(async () => (await pendingHeal(lab, cli, volume)) === 0, HEAL_TIMEOUT_MS, 1000);
+  return ok ? round((nowMs() - t0) / 1000, 1) : null;
+}
+
+/** sha256 of every file under a folder (the brick's own .glusterfs left out), sorted by name. */
+function sumsScript(dir: string): string {
+  return `cd ${sh(dir)} && find . -path ./.glusterfs -prune -o -type f -print | LC_ALL=C sort | while read -r f; do printf '%s %s\\n' "$(sha256sum < "$f" | cut -d' ' -f1)" "$f"; done`;
+}
+
+/** Every data brick holds what the clients see (the arbiter holds names only). */
+async function bricksEqual(lab: Lab, v: Volume, client: string, dir: string): Promise<string[]> {
+  const problems: string[] = [];
+  const want = (await step(lab, client, sumsScript(dir))).out;
+  const sub = dir.slice(v.mount.length);
+  for (const b of v.bricks) {
+    const have = (await step(lab, b.host, sumsScript(`${b.path}${sub}`))).out;
+    if (b.arbiter) {
+      const names = (s: string): string => s.split("\n").map((l) => l.split(" ")[1]).join("\n");
+      if (names(have) !== names(want)) problems.push(`arbiter brick on ${b.host} lists other files than the clients see`);
+    } else if (have !== want) {
+      problems.push(`brick on ${b.host} differs from what the clients see`);
+    }
+  }
+  return problems;
+}
+
+/** Waits until every client of the volume is connected to `host`'s brick (`volume status ... clients`). */
+async function clientsConnected(lab: Lab, cli: string, v: Volume, host: string): Promise<boolean> {
+  const brick = v.bricks.find((b) => b.host === host);
+  if (!brick) return false;
+  const want = v.clients.map((c) => lab.graph.hosts.find((h) => h.name === c)!.address);
+  return waitFor(async () => {
+    const r = await step(lab, cli, `gluster --mode=script volume status ${sh(v.name)} ${sh(`${brick.address}:${brick.path}`)} clients`, 30);
+    return r.ok && want.every((a) => r.out.includes(`${a}:`));
+  }, 30_000, 1000);
+}
+
+/** kill -9 of every process of a host (its glusterd, bricks, self-heal daemon), as a crash would. */
+async function crashHost(lab: Lab, host: string): Promise<void> {
+  await lab.sup.kill(host, "glusterd");
+  const holder = holderOf(lab, host).pid;
+  for (const p of await namespacePids(hostNs(lab.layout, host))) {
+    if (p === holder) continue;
+    try {
+      process.kill(p, "SIGKILL");
+    } catch {
+      // Gone already.
+    }
+  }
+  await waitFor(async () => (await namespacePids(hostNs(lab.layout, host))).every((p) => p === holder), 10_000, 50);
+}
+
+function runFor(v: Volume): (lab: Lab) => Promise<Outcome> {
+  return async (lab) => {
+    const figures: Figures = {};
+    const failures: string[] = [];
+    const [c0, c1] = v.clients;
+    if (c0 === undefined || c1 === undefined) throw new LabError(`volume ${v.name} has fewer than two clients`);
+    const cli = v.servers[0]!;
+    // The victim: a data brick's server that does not run the volume's bootstrap (the CLI host stays up).
+    const victim = v.bricks.find((b) => !b.arbiter && b.host !== cli)?.host ?? v.servers[1];
+    if (victim === undefined) throw new LabError(`volume ${v.name} has no second server`);
+    figures["victim"] = victim;
+    const dir = `${v.mount}/hacompile-lab`;
+    await step(lab, c0, `rm -rf ${sh(dir)} && mkdir -p ${sh(dir)}`);
+
+    const first = await writeRead(lab, dir, c0, c1, "first.bin");
+    figures["write/read"] = first.ok ? `${c0}->${c1} ok` : "failed";
+    if (!first.ok) failures.push(`a file written on ${c0} was not read back equal on ${c1}`);
+
+    // Brick server crash: writes and reads go on.
+    await crashHost(lab, victim);
+    const ops: Op[] = [];
+    for (let i = 0; i < OPS_WHILE_DOWN; i++) ops.push(await writeRead(lab, dir, i % 2 === 0 ? c0 : c1, i % 2 === 0 ? c1 : c0, `down-${i}.bin`));
+    const failedOps = ops.filter((o) => !o.ok).length;
+    figures["ops with brick down"] = `${ops.length - failedOps}/${ops.length} ok`;
+    figures["max op s"] = Math.max(...ops.map((o) => o.seconds));
+    if (failedOps > 0) failures.push(`${failedOps} of ${ops.length} writes/reads failed while ${victim}'s processes were dead`);
+    await lab.sup.start(victim, specOf(lab, victim, "glusterd"));
+    const heal1 = await healed(lab, cli, v.name);
+    figures["heal s"] = heal1;
+    if (heal1 === null) failures.push(`self-heal did not reach 0 pending entries within ${HEAL_TIMEOUT_MS / 1000} s of ${victim}'s restart`);
+    failures.push(...(await bricksEqual(lab, v, c0, dir)));
+
+    // Link cut: how long a client stalls before the brick is dropped. The
+    // clients must be connected to the restarted brick first, or the cut
+    // would meet a brick they do not use.
+    if (!(await clientsConnected(lab, cli, v, victim))) failures.push(`the clients did not reconnect to ${victim}'s brick within 30 s of its restart`);
+    const port = lab.state.ports[victim]!;
+    await setPort(lab.layout, port, false);
+    const stall = await writeRead(lab, dir, c0, c1, "cut-0.bin");
+    const after = await writeRead(lab, dir, c0, c1, "cut-1.bin");
+    await setPort(lab.layout, port, true);
+    figures["stall s"] = stall.seconds;
+    figures["next op s"] = after.seconds;
+    if (!stall.ok || !after.ok) failures.push(`writes/reads failed while ${victim}'s link was cut`);
+    if (stall.seconds >= GOAL_STALL_S) failures.push(`clients stalled ${stall.seconds} s after ${victim}'s link was cut, goal under ${GOAL_STALL_S} s`);
+    await sleep(1000);
+    const heal2 = await healed(lab, cli, v.name);
+    figures["heal after cut s"] = heal2;
+    if (heal2 === null) failures.push(`self-heal did not reach 0 pending entries after the link came back`);
+    failures.push(...(await bricksEqual(lab, v, c0, dir)));
+    await step(lab, c0, `rm -rf ${sh(dir)}`);
+    return { figures, failures };
+  };
+}
+
+export function glusterScenarios(graph: Graph): Scenario[] {
+  return graph.volumes
+    .filter((v) => v.replica >= 2 && v.clients.length >= 2)
+    .map((v) => ({
+      name: `gluster:${v.name}`,
+      title: `written on one client, read on another; a brick server killed, restarted and healed; its link cut: stall under ${GOAL_STALL_S} s`,
+      run: runFor(v),
+    }));
+}

@@ -1,0 +1,112 @@
+// A web host fails under load through the VIP: first its daemons are killed
+// (nginx, and php-fpm where the pool runs PHP), then its link goes down.
+// The load balancers must hide both: the goal is 0 failed requests.
+import type { Graph, Pool } from "../../graph/model.js";
+import { LabError, sleep, waitFor } from "../exec.js";
+import { clientHttp, failureKinds, isReal, loadFigures, membersOf, routeUrl, wordpressNeedles, type HttpRecord } from "../http.js";
+import { setPort } from "../netns.js";
+import type { Figures, Outcome, Scenario } from "../scenario.js";
+import type { Lab } from "../up.js";
+import { specOf } from "./common.js";
+
+/**
+ * A WordPress page costs 0.1-0.2 s of PHP on this kind of machine, and the
+ * surviving member must carry the whole rate alone: 5 per second stays well
+ * inside 2 cores. A static file costs next to nothing.
+ */
+const rateOf = (pool: Pool): number => (pool.app === "wordpress" ? 5 : 100);
+/**
+ * A request counts as failed when it errs or has no answer after this long:
+ * a request in flight to a host that vanishes waits for the load balancer to
+ * notice (TCP keepalive) and retry it on another member.
+ */
+const REQUEST_TIMEOUT_MS = 10_000;
+const FAULT_S = 4;
+
+function load(lab: Lab, pool: Pool, seconds: number): Promise<HttpRecord[]> {
+  const path = routeUrl(pool.paths[0] ?? "/");
+  const rate = rateOf(pool);
+  return clientHttp(lab.layout, lab.graph, {
+    requests: [{ path }],
+    count: rate * seconds,
+    rate,
+    timeoutMs: REQUEST_TIMEOUT_MS,
+    needles: pool.app === "wordpress" ? wordpressNeedles(lab.graph) : [],
+  });
+}
+
+/** The daemons a web host runs for its pool, in start order. */
+function webDaemons(lab: Lab, host: string): string[] {
+  const plan = lab.plans.find((p) => p.host.name === host);
+  return (plan?.services ?? []).filter((s) => s.kind === "daemon" && (s.name === "nginx" || s.name === "php-fpm")).map((s) => s.name);
+}
+
+/** Waits until the pool's member answers through the VIP again (its LB fail_timeout has passed). */
+async function backInRotation(lab: Lab, pool: Pool, host: string): Promise<boolean> {
+  const path = routeUrl(pool.paths[0] ?? "/");
+  return waitFor(async () => {
+    const recs = await clientHttp(lab.layout, lab.graph, { requests: [{ path }], count: 2 * pool.members.length, rate: 20, timeoutMs: 5000 });
+    return recs.some((r) => r.servedBy === host && r.status === 200);
+  }, 20_000, 500);
+}
+
+async function phase(lab: Lab, pool: Pool, fault: () => Promise<void>, repair: () => Promise<void>): Promise<HttpRecord[]> {
+  const running = load(lab, pool, 1 + FAULT_S + 1);
+  await sleep(1000);
+  await fault();
+  await sleep(FAULT_S * 1000);
+  await repair();
+  return running;
+}
+
+function runFor(pool: Pool): (lab: Lab) => Promise<Outcome> {
+  return async (lab) => {
+    const members = membersOf(pool);
+    const victim = members[0]!;
+    const ok = (r: HttpRecord): boolean => isReal(r, members);
+    const daemons = webDaemons(lab, victim);
+    if (daemons.length === 0) throw new LabError(`${victim} runs no web daemon`);
+    const figures: Figures = { host: victim };
+    const failures: string[] = [];
+
+    const killed = await phase(
+      lab,
+      pool,
+      async () => {
+        for (const d of [...daemons].reverse()) await lab.sup.kill(victim, d);
+      },
+      async () => {
+        for (const d of daemons) await lab.sup.start(victim, specOf(lab, victim, d));
+      },
+    );
+    const k = loadFigures(killed, ok);
+    figures[`failed (${daemons.join("+")} killed)`] = `${k.failed}/${k.sent}`;
+    if (k.failed > 0) failures.push(`${k.failed} of ${k.sent} requests failed with ${daemons.join(" and ")} killed on ${victim} (${failureKinds(killed, ok)}), goal 0`);
+    if (!(await backInRotation(lab, pool, victim))) failures.push(`${victim} did not answer again after its daemons were restarted`);
+
+    const port = lab.state.ports[victim]!;
+    const cut = await phase(
+      lab,
+      pool,
+      () => setPort(lab.layout, port, false),
+      () => setPort(lab.layout, port, true),
+    );
+    const c = loadFigures(cut, ok);
+    figures["failed (link down)"] = `${c.failed}/${c.sent}`;
+    figures["max latency ms"] = Math.max(k.maxLatencyMs, c.maxLatencyMs);
+    if (c.failed > 0) failures.push(`${c.failed} of ${c.sent} requests failed with ${victim}'s link down (${failureKinds(cut, ok)}), goal 0`);
+    if (!(await backInRotation(lab, pool, victim))) failures.push(`${victim} did not answer again after its link came back`);
+    return { figures, failures };
+  };
+}
+
+/** One scenario per pool that has a member to lose. */
+export function webHostScenarios(graph: Graph): Scenario[] {
+  return graph.pools
+    .filter((p) => p.members.length >= 2)
+    .map((pool) => ({
+      name: `web-host:${pool.name}`,
+      title: `${pool.members[0]!.host} of pool ${pool.name} loses its daemons, then its link, under ${rateOf(pool)} req/s: 0 failed requests`,
+      run: runFor(pool),
+    }));
+}
