@@ -21,6 +21,7 @@ function parse(argv: string[]): Run | number {
     .option("--target <list>", `Comma-separated targets (default: all: ${TARGET_NAMES})`)
     .option("--secrets <file>", "Secrets file (default: <topology>.secrets.yaml beside the topology)")
     .option("--frozen-secrets", "Fail instead of generating missing secrets")
+    .option("--rotate-secrets [names]", "New values for every secret, or the named ones (comma-separated: databases.wp.app, databases.wp, salts, wordpressAdmin); prints names only")
     .option("--inline-secrets", "Put secrets into cloud-init user-data (and block non-root access to the metadata service)")
     .option("--json", "Print diagnostics as JSON")
     .action((file: string, o: object) => {

@@ -5,12 +5,13 @@ import { checkGraph } from "../check/index.js";
 import { summaryLine } from "../check/format.js";
 import { hasErrors } from "../diagnostics.js";
 import { emit } from "../emit.js";
-import { cryptoRandom, defaultSecretsPath, readSecretsFile, writeSecretsFile } from "../io/secrets-file.js";
+import { cryptoRandom, defaultSecretsPath, inspectSecretsFile, writeSecretsFile } from "../io/secrets-file.js";
 import { writeTreeAtomic } from "../io/write-tree.js";
-import { completeSecrets } from "../secrets.js";
+import { completeSecrets, secretNames, selectSecrets, type Secrets } from "../secrets.js";
 import { targetByName, targets } from "../../targets/index.js";
 import { systemdTarget, userDataWarnings } from "../../targets/systemd/index.js";
 import type { Target } from "../../targets/types.js";
+import type { Graph } from "../graph/model.js";
 import { EXIT_INVALID, EXIT_OK, readTopology, report, UsageError } from "./common.js";
 
 export interface BuildOptions {
@@ -19,6 +20,8 @@ export interface BuildOptions {
   secrets?: string;
   frozenSecrets?: boolean;
   inlineSecrets?: boolean;
+  /** true: every secret; a comma-separated list: those names, or prefixes of them ("databases.wp", "salts"). */
+  rotateSecrets?: boolean | string;
   json?: boolean;
 }
 
@@ -32,6 +35,49 @@ function pickTargets(spec: string | undefined, inlineSecrets: boolean): Target[]
   });
 }
 
+/** Which secrets --rotate-secrets names; a name that picks nothing is a usage error. */
+function rotation(graph: Graph, spec: boolean | string | undefined, frozen: boolean): (name: string) => boolean {
+  if (spec === undefined || spec === false) return () => false;
+  if (frozen) throw new UsageError("--rotate-secrets and --frozen-secrets contradict each other");
+  const names = secretNames(graph);
+  if (spec === true) return () => true;
+  const { selected, unknown } = selectSecrets(names, String(spec).split(",").map((s) => s.trim()).filter((s) => s !== ""));
+  if (unknown.length > 0 || selected.size === 0)
+    throw new UsageError(`--rotate-secrets: no secret named ${unknown.map((u) => `'${u}'`).join(", ") || "(none given)"}; this topology's secrets: ${names.join(", ")}`);
+  return (name) => selected.has(name);
+}
+
+/**
+ * Reads, checks, completes (and, when asked, rotates) the secrets, writing the
+ * file when anything changed. Prints names and counts, never a value.
+ * Undefined when the build must stop (the reason is printed).
+ */
+function prepareSecrets(graph: Graph, path: string, opts: BuildOptions): Secrets | undefined {
+  const rotate = rotation(graph, opts.rotateSecrets, opts.frozenSecrets === true);
+  const read = inspectSecretsFile(path);
+  report(read.diagnostics, opts.json === true);
+  if (hasErrors(read.diagnostics)) return undefined;
+  if (read.mode !== undefined && (read.mode & 0o077) !== 0)
+    process.stderr.write(`${path}: warning: the secrets file is readable by others (mode ${read.mode.toString(8).padStart(4, "0")}); chmod 600 it [secrets-file-mode]\n`);
+  const { secrets, generated, rotated } = completeSecrets(graph, read.secrets, cryptoRandom, rotate);
+  if (generated.length > 0 && opts.frozenSecrets) {
+    process.stderr.write(`${path}: ${generated.length} secret(s) missing and --frozen-secrets is set [secrets-missing]\n`);
+    return undefined;
+  }
+  if (generated.length === 0 && rotated.length === 0) return secrets;
+  try {
+    writeSecretsFile(path, secrets);
+  } catch (e) {
+    const reason = (e as NodeJS.ErrnoException).code ?? "write failed";
+    process.stderr.write(`${path}: cannot write the secrets file (${reason}); nothing was built [secrets-write-error]\n`);
+    return undefined;
+  }
+  // Names only: a secret's value never reaches a log.
+  if (generated.length > 0) process.stderr.write(`generated ${generated.length} secret(s) in ${path} (mode 0600)\n`);
+  if (rotated.length > 0) process.stderr.write(`rotated ${rotated.length} secret(s) in ${path}: ${rotated.join(", ")}\n`);
+  return secrets;
+}
+
 export async function build(file: string, opts: BuildOptions): Promise<number> {
   const chosen = pickTargets(opts.target, opts.inlineSecrets === true);
   const result = readTopology(file);
@@ -40,16 +86,8 @@ export async function build(file: string, opts: BuildOptions): Promise<number> {
   const graph = result.graph;
 
   const secretsPath = opts.secrets ?? defaultSecretsPath(file);
-  const { secrets, generated } = completeSecrets(graph, readSecretsFile(secretsPath), cryptoRandom);
-  if (generated.length > 0) {
-    if (opts.frozenSecrets) {
-      process.stderr.write(`${secretsPath}: ${generated.length} secret(s) missing and --frozen-secrets is set [secrets-missing]\n`);
-      return EXIT_INVALID;
-    }
-    writeSecretsFile(secretsPath, secrets);
-    // Names only: a secret's value never reaches a log.
-    process.stderr.write(`generated ${generated.length} secret(s) in ${secretsPath} (mode 0600)\n`);
-  }
+  const secrets = prepareSecrets(graph, secretsPath, opts);
+  if (secrets === undefined) return EXIT_INVALID;
 
   const { files } = emit(graph, secrets, chosen);
   const dest = resolve(opts.out ?? join("out", graph.name));

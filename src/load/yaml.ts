@@ -90,7 +90,7 @@ export function loadYaml(text: string, opts: LoadOptions = {}): Loaded {
   const diagnostics = syntaxErrors(doc.errors, pos, opts.quiet === true);
   if (diagnostics.length > 0) return { value: undefined, diagnostics, locate };
 
-  const keyProblems = nonStringKeys(doc, pos);
+  const keyProblems = nonStringKeys(doc, pos, opts.quiet === true);
   if (keyProblems.length > 0) return { value: undefined, diagnostics: keyProblems, locate };
 
   try {
@@ -178,7 +178,7 @@ const PROTO = "__proto__";
  * ("[object Object]"), and a plain `1`, `0x1A`, `true` or `~` would silently
  * become "1", "26", "true" or "" as a name: refused, with the way to say it.
  */
-function nonStringKeys(doc: Document.Parsed, pos: (offset: number) => Position): Diagnostic[] {
+function nonStringKeys(doc: Document.Parsed, pos: (offset: number) => Position, quiet: boolean): Diagnostic[] {
   const out: Diagnostic[] = [];
   visit(doc, {
     Pair(_, pair, path) {
@@ -196,7 +196,9 @@ function nonStringKeys(doc: Document.Parsed, pos: (offset: number) => Position):
         const message =
           key.value === null
             ? "an empty key (null); keys are names"
-            : `key ${src} is read as a ${typeof key.value}; keys are names: quote it ('${src}') to use it as one`;
+            : quiet
+              ? `a key read as a ${typeof key.value}; keys are names`
+              : `key ${src} is read as a ${typeof key.value}; keys are names: quote it ('${src}') to use it as one`;
         out.push({ ...error("yaml-key-not-string", [], message), pos: pos(offset) });
       } else {
         const what = isAlias(key) ? "an alias" : isSeq(key) ? "a list" : isMap(key) ? "a mapping" : "this";
