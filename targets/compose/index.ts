@@ -9,6 +9,7 @@ import { Document } from "yaml";
 import type { Graph } from "../../src/graph/model.js";
 import { generatedBy } from "../../src/render/nginx-main.js";
 import type { HostPlan } from "../../src/render/types.js";
+import { fastYaml } from "../shared/yaml.js";
 import type { OutFile, Target } from "../types.js";
 import { hostDependencies } from "./deps.js";
 import { dockerfile, ENTRANCE_KIND, entranceDockerfile, imageName, planKinds } from "./images.js";
@@ -130,6 +131,8 @@ function emit(graph: Graph, plans: readonly HostPlan[]): OutFile[] {
  * which takes on/off/yes/no as booleans and 1:20 as a base-60 number.
  */
 export function composeYaml(compose: YamlMap, comment: string): string {
+  const fast = fastYaml(compose, { comment, aliasDuplicateObjects: false });
+  if (fast !== undefined) return fast;
   const doc = new Document(compose, { version: "1.1", aliasDuplicateObjects: false });
   doc.commentBefore = comment;
   return doc.toString({ lineWidth: 0 });

@@ -9,6 +9,7 @@ import type { Graph } from "../../src/graph/model.js";
 import { generatedBy } from "../../src/render/nginx-main.js";
 import { file, type HostFile, type HostPlan, type SystemUser } from "../../src/render/types.js";
 import { hostUnitFiles, mergeFiles, octal, TARGET_UNIT, unitsToEnable } from "../shared/host-units.js";
+import { fastYaml } from "../shared/yaml.js";
 import { METADATA_UNIT, metadataBlockFiles, secretAssertions } from "./secrets.js";
 
 export interface SystemdOptions {
@@ -130,14 +131,22 @@ function secretNote(plan: HostPlan, opts: SystemdOptions): string[] {
 
 /** YAML 1.1 rules (what cloud-init's PyYAML reads), so "yes", "on" and 0644 come out quoted. */
 export function userData(graph: Graph, plan: HostPlan, opts: SystemdOptions): string {
-  const doc = new Document(cloudConfig(graph, plan, opts), { version: "1.1" });
-  const rc = doc.get("runcmd", true);
-  if (isSeq(rc)) for (const item of rc.items) if (isSeq(item)) item.flow = true;
+  const config = cloudConfig(graph, plan, opts);
+  const runcmd = Array.isArray(config["runcmd"]) ? (config["runcmd"] as unknown[]) : [];
+  const body = fastYaml(config, { flow: new Set(runcmd), aliasDuplicateObjects: true }) ?? yamlDocument(config);
   const header = [
     "#cloud-config",
     `# ${generatedBy(graph)}`,
     `# Host ${plan.host.name} (${plan.host.address}). Services start through ${TARGET_UNIT}.`,
     ...secretNote(plan, opts),
   ];
-  return header.join("\n") + "\n" + doc.toString({ lineWidth: 0, blockQuote: "literal" });
+  return header.join("\n") + "\n" + body;
+}
+
+/** The same document through yaml itself, for what fastYaml leaves to it. */
+function yamlDocument(config: Record<string, unknown>): string {
+  const doc = new Document(config, { version: "1.1" });
+  const rc = doc.get("runcmd", true);
+  if (isSeq(rc)) for (const item of rc.items) if (isSeq(item)) item.flow = true;
+  return doc.toString({ lineWidth: 0, blockQuote: "literal" });
 }
