@@ -67,8 +67,9 @@ export function inspectSecretsFile(path: string): SecretsRead {
   const read = readTextFile(path);
   if ("diagnostic" in read) return { diagnostics: [read.diagnostic], mode };
   const loaded = loadYaml(read.text, { quiet: true });
+  // The path only finds the position: keys of this file may hold secret text, so the diagnostic keeps none.
   const at = (code: string, p: TopologyPath, message: string, atKey = false): Diagnostic => ({
-    ...error(code, p, message, atKey),
+    ...error(code, [], message),
     file: path,
     pos: loaded.locate(p, atKey),
   });

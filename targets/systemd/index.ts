@@ -43,10 +43,12 @@ function readme(opts: SystemdOptions): string {
 function hostFiles(graph: Graph, plan: HostPlan, opts: SystemdOptions): OutFile[] {
   const h = plan.host.name;
   const text = userData(graph, plan, opts);
-  const out: OutFile[] = [{ path: `${h}/user-data`, content: text, mode: 0o644 }];
+  // With inline secrets the user-data holds them: owner-only on the build machine, like every secret file.
+  const mode = opts.inlineSecrets && plan.files.some((f) => f.secret) ? 0o600 : 0o644;
+  const out: OutFile[] = [{ path: `${h}/user-data`, content: text, mode }];
   // OutFile holds text only for now, so the gzip form is shipped base64-encoded.
   if (Buffer.byteLength(text, "utf8") > USER_DATA_LIMIT) {
-    out.push({ path: `${h}/user-data.gz.b64`, content: gzipDeterministic(text).toString("base64") + "\n", mode: 0o644 });
+    out.push({ path: `${h}/user-data.gz.b64`, content: gzipDeterministic(text).toString("base64") + "\n", mode });
   }
   if (!opts.inlineSecrets) out.push(...secretOutFiles(graph, plan));
   return out;
