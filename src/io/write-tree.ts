@@ -10,14 +10,19 @@
 // the next build removes).
 import {
   chmodSync,
+  closeSync,
+  fchmodSync,
   lstatSync,
   mkdirSync,
   mkdtempSync,
+  openSync,
   readdirSync,
   readlinkSync,
   renameSync,
+  rmdirSync,
   rmSync,
   symlinkSync,
+  unlinkSync,
   writeFileSync,
 } from "node:fs";
 import { basename, dirname, join } from "node:path";
@@ -45,6 +50,56 @@ function staleGenerations(parent: string, name: string, keep: string | undefined
     .map((e) => join(parent, e));
 }
 
+/** Every folder below `root` that the files need, parents before children, each once. */
+function foldersOf(root: string, paths: readonly string[]): string[] {
+  const dirs = new Set<string>();
+  for (const p of paths) {
+    for (let d = dirname(p); d.length > root.length && !dirs.has(d); d = dirname(d)) dirs.add(d);
+  }
+  // A parent's path is a prefix of its children's, so it sorts first.
+  return [...dirs].sort();
+}
+
+/**
+ * Writes the files under `root` (an empty folder) with few system calls:
+ * one mkdir per folder, then open, write, fchmod and close per file (a
+ * recursive mkdir per file, as before, cost a failed mkdir and stats for
+ * every file of an existing folder).
+ */
+function writeFiles(root: string, files: readonly TreeFile[]): void {
+  const paths = files.map((f) => join(root, f.path));
+  for (const d of foldersOf(root, paths)) mkdirSync(d);
+  files.forEach((f, i) => {
+    // Created with its final mode, so a secret is never readable, even briefly.
+    const fd = openSync(paths[i]!, "wx", f.mode);
+    try {
+      writeFileSync(fd, f.content); // the whole string, even if one write(2) takes less
+      fchmodSync(fd, f.mode); // the umask may have cleared bits we asked for
+    } finally {
+      closeSync(fd);
+    }
+  });
+}
+
+/**
+ * Removes a tree we wrote: file types come with the directory listing, so
+ * there is no stat per entry and no failed rmdir per folder, which made
+ * fs.rmSync three times slower on a large output. Anything unexpected
+ * (a folder changed under us) falls back to rmSync.
+ */
+function removeTree(dir: string): void {
+  try {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) removeTree(p);
+      else unlinkSync(p);
+    }
+    rmdirSync(dir);
+  } catch {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export function writeTreeAtomic(dest: string, files: readonly TreeFile[]): void {
   const parent = dirname(dest);
   const name = basename(dest);
@@ -55,13 +110,7 @@ export function writeTreeAtomic(dest: string, files: readonly TreeFile[]): void 
   const gen = mkdtempSync(join(parent, `.${name}.gen-`));
   try {
     chmodSync(gen, 0o755); // mkdtemp makes it 0700
-    for (const f of files) {
-      const p = join(gen, f.path);
-      mkdirSync(dirname(p), { recursive: true });
-      // Created with its final mode, so a secret is never readable, even briefly.
-      writeFileSync(p, f.content, { mode: f.mode, flag: "wx" });
-      chmodSync(p, f.mode); // the umask may have cleared bits we asked for
-    }
+    writeFiles(gen, files);
     const link = `${gen}.link`;
     symlinkSync(basename(gen), link);
     if (destKind === "dir") {
@@ -70,7 +119,7 @@ export function writeTreeAtomic(dest: string, files: readonly TreeFile[]): void 
       const aside = `${gen}.old`;
       renameSync(dest, aside);
       renameSync(link, dest);
-      rmSync(aside, { recursive: true, force: true });
+      removeTree(aside);
     } else {
       renameSync(link, dest);
     }
@@ -81,5 +130,5 @@ export function writeTreeAtomic(dest: string, files: readonly TreeFile[]): void 
   }
   // Only now is the old generation unreachable; remove it and any orphans.
   const current = readlinkSync(dest);
-  for (const old of staleGenerations(parent, name, current)) rmSync(old, { recursive: true, force: true });
+  for (const old of staleGenerations(parent, name, current)) removeTree(old);
 }
