@@ -32,9 +32,11 @@ export async function inSandbox(ctx: VerifyContext, h: HostTree, script: string,
       return `mkdir -p /mnt/u/${d} /mnt/w/${d} && mount -t overlay overlay -o ${q(`lowerdir=${lowers.join(":")},upperdir=/mnt/u/${d},workdir=/mnt/w/${d}`)} /${d}`;
     }),
     "ip link set lo up",
-    `ip link add ${q(ctx.iface)} type bridge`,
+    // "name" and "dev" spelled out: ip takes a bare word that abbreviates one of its
+    // keywords ("d" for dynamic) as that keyword, and interface names may be any word.
+    `ip link add name ${q(ctx.iface)} type bridge`,
     `ip addr add ${q(`${h.address}/${ctx.prefixLength}`)} dev ${q(ctx.iface)}`,
-    `ip link set ${q(ctx.iface)} up`,
+    `ip link set dev ${q(ctx.iface)} up`,
     // The LB listens on the VIP before it holds it, as in production.
     "sysctl -qw net.ipv4.ip_nonlocal_bind=1",
     "set +e",

@@ -72,7 +72,12 @@ interface Shape {
   readonly doc: Doc;
   /** Paths of the string fields, for the mutations to aim at. */
   readonly strings: readonly (string | number)[][];
+  /** Paths of the fields that name a host, pool, database or volume. */
+  readonly refs: readonly (string | number)[][];
 }
+
+/** Names a reference may wrongly use: Object.prototype's own, and names of nothing. */
+const TRICKY_NAMES = ["constructor", "prototype", "valueof", "tostring", "hasownproperty", "isprototypeof", "__proto__", "nothing"];
 
 /**
  * A valid topology: one or two load balancers (failover none, vrrp or
@@ -143,7 +148,12 @@ const validTopology: fc.Arbitrary<Shape> = fc
         strings.push(["volumes", "media", "mount"], ["volumes", "media", "bricks", 2], ["pools", pw!, "volume"]);
       }
     }
-    return { doc, strings };
+    const refs = strings.filter((p) => {
+      const last = p[p.length - 1];
+      const parent = p[p.length - 2];
+      return typeof last === "number" ? parent === "hosts" || parent === "bricks" : ["pool", "database", "volume", "primary"].includes(String(last));
+    });
+    return { doc, strings, refs };
   });
 
 type Mutation =
@@ -151,6 +161,7 @@ type Mutation =
   | { readonly kind: "hostile"; readonly pick: number; readonly value: string }
   | { readonly kind: "retype"; readonly pick: number; readonly value: Json }
   | { readonly kind: "drop"; readonly pick: number }
+  | { readonly kind: "reference"; readonly pick: number; readonly name: string }
   | { readonly kind: "unknown-key"; readonly key: string }
   | { readonly kind: "text"; readonly at: number; readonly cut: number; readonly insert: string };
 
@@ -159,6 +170,7 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ kind: fc.constant("hostile" as const), pick: fc.nat(), value: hostileString }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("retype" as const), pick: fc.nat(), value: fc.jsonValue({ maxDepth: 2 }) as fc.Arbitrary<Json> }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("drop" as const), pick: fc.nat() }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant("reference" as const), pick: fc.nat(), name: fc.constantFrom(...TRICKY_NAMES) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("unknown-key" as const), key: hostileString }) },
   {
     weight: 2,
@@ -184,6 +196,9 @@ function apply(shape: Shape, m: Mutation): string {
       break;
     case "retype":
       setIn(doc, at(m.pick), (p, k) => ((p as Record<string, Json>)[k as string] = m.value));
+      break;
+    case "reference":
+      setIn(doc, shape.refs[m.pick % shape.refs.length]!, (p, k) => ((p as Record<string, Json>)[k as string] = m.name));
       break;
     case "drop":
       setIn(doc, at(m.pick), (p, k) => {
