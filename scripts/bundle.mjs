@@ -1,24 +1,36 @@
 #!/usr/bin/env node
 // `npm run build`, second step: bundles the CLI compiled by tsc (dist/src)
-// into dist/bundle/, which bin/hacompile.js runs.
+// into dist/bundle/cli.cjs and records V8's code cache for it
+// (dist/bundle/cli.cjs.cache); bin/hacompile.js runs the two.
 //
 // Why a bundle: unbundled, `hacompile build` resolves, reads and compiles
-// about 250 modules (zod alone is ~100 files, yaml ~70), and that start-up
-// costs more than the build itself for a normal topology. One file for the
-// CLI and one per command (code splitting at each command's dynamic import)
-// means a handful of reads, no package.json lookups, and commands still load
-// only their own code: `build` never parses the verifier, lab or Graphviz.
+// about 250 modules (zod alone is ~100 files, yaml ~70); one file is one
+// read and no package.json lookups. Commands still initialise only their own
+// modules (esbuild runs a lazily imported module's top level on first import),
+// so `build` never sets up the verifier, lab or Graphviz.
+//
+// Why a code cache: even bundled, start-up spent most of its time parsing
+// and compiling JavaScript, once for the file and again for each function on
+// its first call. The cache holds the bytecode of every function a build of
+// examples/wordpress-ha ran (a training run, below), so a later run
+// deserializes instead of compiling. V8 checks the cache against its version,
+// flags and the source; a cache it rejects costs nothing but the saving. It
+// needs a classic script (vm.Script), hence CommonJS output in one file: the
+// code cache has no equivalent for ES modules or dynamic chunks in Node 20.
+//
 // Templates are compiled here, once, into the bundle (see
 // src/render/compiled-templates.ts), so start-up reads no template file and
-// never loads ejs.
-//
-// The tests keep using the unbundled tsc output in dist/src.
-import { readdirSync, readFileSync, rmSync } from "node:fs";
+// never loads ejs. The tests keep using the unbundled tsc output in dist/src.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { build } from "esbuild";
 
 const ROOT = resolve(new URL("..", import.meta.url).pathname);
 const OUT = join(ROOT, "dist/bundle");
+const BUNDLE = join(OUT, "cli.cjs");
+const CACHE = `${BUNDLE}.cache`;
 const TEMPLATE_DIRS = ["src/render/templates", "targets/compose/templates"];
 
 /** The generated stand-in for dist/src/render/compiled-templates.js. */
@@ -56,25 +68,35 @@ const precompiledTemplates = {
 };
 
 rmSync(OUT, { recursive: true, force: true });
-const result = await build({
-  entryPoints: { cli: join(ROOT, "dist/src/cli.js") },
-  outdir: OUT,
+await build({
+  entryPoints: [join(ROOT, "dist/src/cli.js")],
+  outfile: BUNDLE,
   bundle: true,
-  splitting: true,
-  format: "esm",
+  format: "cjs",
   platform: "node",
   target: "node20",
-  // CommonJS dependencies (yaml, ajv) call require(); ESM output has none.
-  banner: { js: 'import { createRequire as __hacompileRequire } from "node:module"; const require = __hacompileRequire(import.meta.url);' },
-  chunkNames: "[name]-[hash]",
+  // The one use, cli.ts reading package.json, resolves the same from dist/bundle/ as from dist/src/.
+  define: { "import.meta.url": "__hacompileUrl" },
+  banner: { js: 'const __hacompileUrl = require("node:url").pathToFileURL(__filename).href;' },
   legalComments: "none",
   minifyWhitespace: true,
   minifySyntax: true,
   plugins: [precompiledTemplates],
-  metafile: true,
   logLevel: "warning",
 });
-const outputs = Object.entries(result.metafile.outputs);
-const kib = (n) => `${(n / 1024).toFixed(0)} KiB`;
-const cli = outputs.find(([f]) => f.endsWith("/cli.js"))?.[1];
-console.log(`${relative(ROOT, OUT)}: ${outputs.length} files, ${kib(outputs.reduce((n, [, o]) => n + o.bytes, 0))} (cli.js ${kib(cli?.bytes ?? 0)})`);
+
+// Training run: a build of the example into a temporary folder, through the
+// real loader, which writes the code cache when the process exits.
+const tmp = mkdtempSync(join(tmpdir(), "hacompile-cache-"));
+try {
+  const run = spawnSync(
+    process.execPath,
+    [join(ROOT, "bin/hacompile.js"), "build", join(ROOT, "examples/wordpress-ha/topology.yaml"), "-o", join(tmp, "out"), "--secrets", join(tmp, "secrets.yaml")],
+    { env: { ...process.env, HACOMPILE_CODE_CACHE_OUT: CACHE }, encoding: "utf8" },
+  );
+  if (run.status !== 0) throw new Error(`training build failed (exit ${run.status}):\n${run.stderr}`);
+} finally {
+  rmSync(tmp, { recursive: true, force: true });
+}
+const kib = (f) => `${(statSync(f).size / 1024).toFixed(0)} KiB`;
+console.log(`${relative(ROOT, BUNDLE)} ${kib(BUNDLE)}, code cache ${kib(CACHE)}`);
