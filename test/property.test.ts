@@ -89,10 +89,18 @@ test("property: any topology text gives clean diagnostics or a build; never an e
   samples.push(...pickShapes(accepted, VERIFY_SAMPLES));
 });
 
-/** The first accepted topology of each of `n` different shapes. */
+/**
+ * Samples for the real tools, bounded in cost: the first accepted one with a
+ * WordPress pool but no volume (PHP, SQL, my.cnf), then small ones of the
+ * other failover modes. A Gluster volume adds hosts and minutes; the examples'
+ * own verify test covers it.
+ */
 function pickShapes(accepted: readonly { shape: string; text: string }[], n: number): { shape: string; text: string }[] {
+  const mode = (shape: string): string => shape.split("/")[0] ?? "";
   const out: { shape: string; text: string }[] = [];
-  for (const a of accepted) if (out.length < n && !out.some((o) => o.shape === a.shape)) out.push(a);
+  const wp = accepted.find((a) => a.shape.includes("wordpress") && !a.shape.includes("volume"));
+  if (wp) out.push(wp);
+  for (const a of accepted) if (out.length < n && !a.shape.includes("wordpress") && !out.some((o) => mode(o.shape) === mode(a.shape))) out.push(a);
   return out;
 }
 
