@@ -63,10 +63,15 @@ function reaches(deps: ReadonlyMap<string, readonly string[]>, from: string, to:
 /** For each host (graph order), the hosts it waits for, sorted by name. */
 export function hostDependencies(graph: Graph): Map<string, string[]> {
   const deps = new Map<string, string[]>(graph.hosts.map((h) => [h.name, []]));
+  // Membership by set: a load balancer waits for every web host, and a list
+  // search per edge made that quadratic in hosts.
+  const has = new Map<string, Set<string>>(graph.hosts.map((h) => [h.name, new Set()]));
   for (const [from, to] of [...bootstrapEdges(graph), ...applicationEdges(graph), ...frontEdges(graph)]) {
     const list = deps.get(from);
-    if (!list || from === to || list.includes(to) || reaches(deps, to, from)) continue;
+    const set = has.get(from);
+    if (!list || !set || from === to || set.has(to) || reaches(deps, to, from)) continue;
     list.push(to);
+    set.add(to);
   }
   for (const list of deps.values()) list.sort();
   return deps;
