@@ -35,13 +35,13 @@ const TEMPLATE_DIRS = ["src/render/templates", "targets/compose/templates"];
 
 /** The generated stand-in for dist/src/render/compiled-templates.js. */
 async function templatesModule() {
-  const { templateSource } = await import(join(ROOT, "dist/src/render/compiled-templates.js"));
+  const { templateSource, EJS_OPTIONS } = await import(join(ROOT, "dist/src/render/compiled-templates.js"));
   const entries = [];
   for (const dir of TEMPLATE_DIRS) {
     for (const name of readdirSync(join(ROOT, dir)).filter((n) => n.endsWith(".ejs")).sort()) {
       const path = `${dir}/${name}`;
       const body = templateSource(readFileSync(join(ROOT, path), "utf8"), path);
-      entries.push(`  [${JSON.stringify(path)}, function (v, escapeFn) {\n${body}\n}],`);
+      entries.push(`  [${JSON.stringify(path)}, function (${EJS_OPTIONS.localsName}, escapeFn) {\n${body}\n}],`);
     }
   }
   return [

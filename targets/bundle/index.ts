@@ -40,13 +40,19 @@ interface ManifestFile {
   secret: boolean;
 }
 
-function manifest(graph: Graph, plan: HostPlan, files: readonly HostFile[]): string {
-  const entries: ManifestFile[] = files.map((f) => ({
+/** The host's files with their sha256, computed once for the manifest and install.sh. */
+interface Hashed {
+  readonly file: HostFile;
+  readonly sha256: string;
+}
+
+function manifest(graph: Graph, plan: HostPlan, hashed: readonly Hashed[]): string {
+  const entries: ManifestFile[] = hashed.map(({ file: f, sha256 }) => ({
     path: f.path,
     mode: octal(f.mode),
     owner: f.owner,
     group: f.group,
-    sha256: sha256(f.content),
+    sha256,
     service: f.service,
     kind: f.kind,
     restart: restartUnitOf(plan, f.service) ?? null,
@@ -74,16 +80,16 @@ function manifest(graph: Graph, plan: HostPlan, files: readonly HostFile[]): str
   return JSON.stringify(doc, null, 2) + "\n";
 }
 
-function installScript(graph: Graph, plan: HostPlan, files: readonly HostFile[]): string {
+function installScript(graph: Graph, plan: HostPlan, hashed: readonly Hashed[], unitFiles: readonly HostFile[]): string {
   return renderTemplate("bundle-install.sh.ejs", {
     header: generatedBy(graph),
     host: plan.host.name,
     packages: plan.packages.map(sh),
     users: plan.users.map((u) => [u.name, u.group, u.home].map(sh).join(" ")),
-    files: files.map((f) =>
-      [octal(f.mode), f.owner, f.group, sha256(f.content), restartUnitOf(plan, f.service) ?? "-", f.path].map(sh).join(" "),
+    files: hashed.map(({ file: f, sha256 }) =>
+      [octal(f.mode), f.owner, f.group, sha256, restartUnitOf(plan, f.service) ?? "-", f.path].map(sh).join(" "),
     ),
-    enable: unitsToEnable(plan, hostUnitFiles(graph, plan)).map(sh),
+    enable: unitsToEnable(plan, unitFiles).map(sh),
     services: plan.services.map((s) => sh(startUnitOf(s))),
   });
 }
@@ -105,11 +111,13 @@ const README = [
 
 function hostOut(graph: Graph, plan: HostPlan): OutFile[] {
   const h = plan.host.name;
-  const files = bundleFiles(graph, plan);
+  const unitFiles = hostUnitFiles(graph, plan);
+  const files = mergeFiles(plan, unitFiles);
+  const hashed = files.map((f) => ({ file: f, sha256: sha256(f.content) }));
   return [
     ...files.map((f) => ({ path: `${h}/root${f.path}`, content: f.content, mode: outMode(f) })),
-    { path: `${h}/manifest.json`, content: manifest(graph, plan, files), mode: 0o644 },
-    { path: `${h}/install.sh`, content: installScript(graph, plan, files), mode: 0o755 },
+    { path: `${h}/manifest.json`, content: manifest(graph, plan, hashed), mode: 0o644 },
+    { path: `${h}/install.sh`, content: installScript(graph, plan, hashed, unitFiles), mode: 0o755 },
   ];
 }
 

@@ -25,11 +25,20 @@ export interface YamlOptions {
 
 /** Control characters and lone surrogates: yaml escapes them in double quotes. */
 const NEEDS_ESCAPE = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u{D800}-\u{DFFF}]/u;
+/**
+ * The same without the u flag, several times faster on long text: it also
+ * matches the halves of a valid surrogate pair, so a match is confirmed with
+ * NEEDS_ESCAPE.
+ */
+const MAY_NEED_ESCAPE = /[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]/;
+
+function needsEscape(s: string): boolean {
+  return MAY_NEED_ESCAPE.test(s) && NEEDS_ESCAPE.test(s);
+}
 /** Where yaml gives up on a plain scalar (stringifyString.js, plainString). */
 const NOT_PLAIN = /^[\n\t ,[\]{}#&*!|>'"%@`]|^[?-]$|^[?-][ \t]|[\n:][ \t]|[ \t]\n|[\n\t ]#|[\n\t :]$/;
 const FLOW_INDICATOR = /[[\]{},]/;
 const DOCUMENT_MARKER = /^(%|---|\.\.\.)/m;
-const TRAILING_BLANK_LINE = /\n[\t ]+$/;
 const MERGE_KEY = "<<";
 /** Keys longer than this become explicit keys (`? key`) in yaml. */
 const MAX_IMPLICIT_KEY = 1024;
@@ -39,6 +48,9 @@ let resolvesToOther: ((s: string) => boolean) | undefined;
 
 /** Would this plain scalar read back as something other than a string under YAML 1.1 (yaml's own tag tests)? */
 function isOtherType(s: string): boolean {
+  // No YAML 1.1 type (null, bool, int, float, timestamp, merge) starts with '/':
+  // the many paths skip the tests.
+  if (s[0] === "/") return false;
   if (!resolvesToOther) {
     const { tags, compat } = new Document(null, { version: "1.1" }).schema;
     // As plainString: any default tag but str ("key" too: the merge key <<).
@@ -46,15 +58,7 @@ function isOtherType(s: string): boolean {
       (t) => Boolean(t.default) && t.tag !== "tag:yaml.org,2002:str" && "test" in t && t.test instanceof RegExp,
     );
     const tests = typed.map((t) => (t as { test: RegExp }).test);
-    const memo = new Map<string, boolean>();
-    resolvesToOther = (x) => {
-      let r = memo.get(x);
-      if (r === undefined) {
-        r = tests.some((re) => re.test(x));
-        memo.set(x, r);
-      }
-      return r;
-    };
+    resolvesToOther = (x) => tests.some((re) => re.test(x));
   }
   return resolvesToOther(s);
 }
@@ -74,9 +78,16 @@ function lineScalar(s: string, implicitKey: boolean, inFlow: boolean, indent: st
   return isOtherType(s) ? quoted(s) : s;
 }
 
+/** /\n[\t ]+$/.test(s) (yaml then quotes the block), without a regex scan of the whole text. */
+function endsWithBlankLine(s: string): boolean {
+  let i = s.length;
+  while (i > 0 && (s[i - 1] === " " || s[i - 1] === "\t")) i--;
+  return i < s.length && s[i - 1] === "\n";
+}
+
 /** yaml's blockString in literal style, for a value with a line break, at `indent`. */
 function literalBlock(value: string, indent: string): string | undefined {
-  if (TRAILING_BLANK_LINE.test(value) || indent === "") return undefined;
+  if (endsWithBlankLine(value) || indent === "") return undefined;
   let endStart = value.length;
   while (endStart > 0 && "\n\t ".includes(value[endStart - 1]!)) endStart--;
   let end = value.substring(endStart);
@@ -109,7 +120,7 @@ function literalBlock(value: string, indent: string): string | undefined {
 function scalar(v: unknown, ctx: Ctx, implicitKey: boolean, inFlow: boolean): string | undefined {
   if (typeof v === "boolean") return v ? "true" : "false";
   if (typeof v === "number") return Number.isSafeInteger(v) && !Object.is(v, -0) ? String(v) : undefined;
-  if (typeof v !== "string" || NEEDS_ESCAPE.test(v)) return undefined;
+  if (typeof v !== "string" || needsEscape(v)) return undefined;
   if (!v.includes("\n")) return lineScalar(v, implicitKey, inFlow, ctx.indent);
   return implicitKey || inFlow ? undefined : literalBlock(v, ctx.indent);
 }
@@ -166,13 +177,25 @@ function blockSeq(items: readonly unknown[], ctx: Ctx): string | undefined {
   return lines.join(`\n${ctx.indent}`);
 }
 
+/** Keys repeat (path, content, image, ...): each is decided once (a key's form does not depend on its indent). */
+const keyMemo = new Map<string, string | undefined>();
+
+function keyScalar(k: string, indent: string): string | undefined {
+  if (keyMemo.has(k)) return keyMemo.get(k);
+  const key = k.includes("\n") || needsEscape(k) ? undefined : lineScalar(k, true, false, indent);
+  // Bounded: host names are keys too.
+  if (keyMemo.size > 4096) keyMemo.clear();
+  keyMemo.set(k, key);
+  return key;
+}
+
 function blockMap(obj: Record<string, unknown>, ctx: Ctx): string | undefined {
   const inner: Ctx = { ...ctx, indent: ctx.indent + "  " };
   const lines: string[] = [];
   for (const k of Object.keys(obj)) {
     const v = obj[k];
     if (v === undefined) continue; // yaml drops undefined values
-    const key = k.includes("\n") || NEEDS_ESCAPE.test(k) ? undefined : lineScalar(k, true, false, inner.indent);
+    const key = keyScalar(k, inner.indent);
     if (key === undefined || key.length > MAX_IMPLICIT_KEY) return undefined;
     const value = node(v, inner, false);
     if (value === undefined) return undefined;

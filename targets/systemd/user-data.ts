@@ -50,9 +50,13 @@ export function isDeferred(f: HostFile): boolean {
   return f.owner !== "root" || f.group !== "root";
 }
 
+const NOT_YAML_TEXT = /[^\t\n\x20-\x7e\u00a0-\ud7ff\ue000-\ufffd]/u;
+/** The same without the u flag (several times faster on long text); it also matches valid surrogate pairs, so a match is confirmed. */
+const MAY_NOT_BE_YAML_TEXT = /[^\t\n\x20-\x7e\u00a0-\ud7ff\ue000-\ufffd]/;
+
 /** Text YAML carries as is; anything else (CR, control characters) goes base64. */
 function needsBase64(content: string): boolean {
-  return /[^\t\n\x20-\x7e\u00a0-\ud7ff\ue000-\ufffd]/u.test(content);
+  return MAY_NOT_BE_YAML_TEXT.test(content) && NOT_YAML_TEXT.test(content);
 }
 
 interface WriteFile {
