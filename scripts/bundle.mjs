@@ -82,6 +82,8 @@ await build({
   minifyWhitespace: true,
   minifySyntax: true,
   plugins: [precompiledTemplates],
+  // Graphviz in WebAssembly (1.2 MB) is for `graph --format svg` only: required from node_modules when drawn.
+  external: ["@viz-js/viz"],
   logLevel: "warning",
 });
 
