@@ -96,8 +96,9 @@ export function loadYaml(text: string, opts: LoadOptions = {}): Loaded {
   try {
     return { value: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }), diagnostics: [], locate };
   } catch (e) {
-    // The only error toJS raises on a document without syntax errors is the alias bound.
-    const message = `aliases expand beyond the limit of ${MAX_ALIAS_COUNT} (a guard against alias bombs)${e instanceof ReferenceError ? "" : ": " + shown(String(e), 80)}`;
+    // On a document without syntax errors toJS throws only for the alias bound; anything else is a bug.
+    if (!(e instanceof ReferenceError)) throw e;
+    const message = `aliases expand beyond the limit of ${MAX_ALIAS_COUNT} (a guard against alias bombs)`;
     return { value: undefined, diagnostics: [{ ...error("yaml-alias-limit", [], message), pos: pos(firstAlias(doc)) }], locate };
   }
 }
