@@ -25,6 +25,20 @@ export const BRICKS_UNIT = "hacompile-gluster-bricks.service";
  */
 export const PING_TIMEOUT_SECONDS = 10;
 
+/**
+ * client.tcp-user-timeout, seconds: how long a client's write may stay
+ * unacknowledged before the kernel drops the connection to that brick (Linux
+ * TCP_USER_TIMEOUT). The ping timer alone does not bound a stall: it only
+ * fires once nothing was sent or received for ping-timeout, so a client that
+ * keeps writing to a brick whose host vanished (link or power gone, no RST)
+ * pushes it back; `hacompile lab test` saw 20 s with ping-timeout 10 (28 s
+ * with 3 in an earlier probe). With this set, the first write after a link
+ * cut waits about 5.5 s, then the replicas that answer carry on. The kernel
+ * acknowledges data whether or not glusterfsd is busy, so a slow but healthy
+ * server is not dropped.
+ */
+export const TCP_USER_TIMEOUT_SECONDS = 5;
+
 /** Peer wait: 90 tries 2 s apart (3 min) covers hosts that boot in any order. */
 const PEER_WAIT = { tries: 90, delaySeconds: 2 } as const;
 
@@ -183,6 +197,7 @@ function bootstrapScript(graph: Graph, host: Host, vols: readonly Volume[]): Hos
     peerTries: PEER_WAIT.tries,
     peerDelay: PEER_WAIT.delaySeconds,
     pingTimeout: PING_TIMEOUT_SECONDS,
+    tcpUserTimeout: TCP_USER_TIMEOUT_SECONDS,
     volumes: vols.map(volumeArgs),
   });
   return file(BOOTSTRAP_SCRIPT, content, "shell", "glusterd", { mode: 0o755 });

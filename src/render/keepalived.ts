@@ -6,6 +6,7 @@ import { DO_ASSIGN_SCRIPT, placeholderVip, VRRP_STATE_SCRIPT } from "./do-failov
 import { renderTemplate } from "./ejs.js";
 import { generatedBy } from "./nginx-main.js";
 import { kad, sh } from "./quote.js";
+import { restartDropIn } from "./restart.js";
 import { file, type Contribution, type Renderer, type RenderContext, type ServiceSpec, type SystemUser } from "./types.js";
 
 export const KEEPALIVED_CONF_PATH = "/etc/keepalived/keepalived.conf";
@@ -157,6 +158,7 @@ function render(ctx: RenderContext, host: Host): Contribution {
       file(KEEPALIVED_CONF_PATH, keepalivedConf(ctx.graph, host, failover), "keepalived", "keepalived"),
       // keepalived refuses to run a script that anyone but root can write.
       file(CHECK_NGINX_SCRIPT, checkScript(ctx.graph), "shell", "keepalived", { mode: 0o755 }),
+      restartDropIn(ctx.graph, keepalivedService.unit, keepalivedService.name),
     ],
     services: [keepalivedService],
     packages: ["keepalived", "curl"],

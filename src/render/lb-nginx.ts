@@ -31,6 +31,18 @@ const UPSTREAM_KEEPALIVE = 32;
 const UPSTREAM_KEEPALIVE_TIMEOUT = "60s";
 
 /**
+ * TCP keepalive timers of a load balancer (sysctl.d; nginx's upstream
+ * connections turn keepalive on). A web host that vanishes mid-request
+ * (power or link gone: no RST) leaves the request waiting for
+ * proxy_read_timeout, 60 s; `hacompile lab test` saw those requests fail at
+ * the client. Probing after 2 s idle, twice 1 s apart, drops such a
+ * connection about 4 s after the host's last packet, and nginx retries the
+ * request on another member. The kernel answers probes whatever PHP is
+ * doing, so a slow request on a live host is never cut.
+ */
+export const UPSTREAM_TCP_KEEPALIVE = { timeSeconds: 2, intervalSeconds: 1, probes: 2 } as const;
+
+/**
  * The address nginx binds for client traffic, or undefined for every address.
  * With VRRP the VIP moves between hosts, so every LB binds it (non-local bind).
  * A DigitalOcean reserved IP arrives on the droplet's anchor address, and a

@@ -4,6 +4,7 @@
 import { hasRole, type Graph, type Host } from "../graph/model.js";
 import { renderTemplate } from "./ejs.js";
 import { ngx } from "./quote.js";
+import { restartDropIn } from "./restart.js";
 import { file, type Contribution, type Renderer, type RenderContext, type ServiceSpec } from "./types.js";
 
 export const NGINX_CONF_PATH = "/etc/nginx/nginx.conf";
@@ -60,9 +61,10 @@ function nginxService(graph: Graph, host: Host): ServiceSpec {
 
 function render(ctx: RenderContext, host: Host): Contribution {
   if (!runsNginx(host)) return {};
+  const service = nginxService(ctx.graph, host);
   return {
-    files: [file(NGINX_CONF_PATH, mainConf(ctx.graph), "nginx", "nginx")],
-    services: [nginxService(ctx.graph, host)],
+    files: [file(NGINX_CONF_PATH, mainConf(ctx.graph), "nginx", "nginx"), restartDropIn(ctx.graph, service.unit, service.name)],
+    services: [service],
     // nginx-light has everything the LB and web configs use: ssl, realip, stub_status.
     packages: ["nginx-light"],
   };

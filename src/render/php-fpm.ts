@@ -3,6 +3,7 @@
 // from the same site.uploadMaxMb as nginx's client_max_body_size.
 import { rolesOf, type Graph, type Host, type Pool } from "../graph/model.js";
 import { renderTemplate } from "./ejs.js";
+import { restartDropIn } from "./restart.js";
 import { file, type Contribution, type HostFile, type RenderContext, type Renderer, type ServiceSpec } from "./types.js";
 import { generatedBy, wordpressPoolOf } from "./wordpress.js";
 
@@ -86,9 +87,10 @@ function fpmService(host: Host): ServiceSpec {
 function render(ctx: RenderContext, host: Host): Contribution {
   const pool = wordpressPoolOf(ctx.graph, host);
   if (!pool) return {};
+  const service = fpmService(host);
   return {
-    files: [poolFile(ctx.graph, host, pool), wwwConf(ctx.graph)],
-    services: [fpmService(host)],
+    files: [poolFile(ctx.graph, host, pool), wwwConf(ctx.graph), restartDropIn(ctx.graph, service.unit, service.name)],
+    services: [service],
     packages: ["php8.2-fpm", "php8.2-mysql"],
   };
 }

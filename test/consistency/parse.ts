@@ -486,7 +486,8 @@ export function nftInput(text: string, where: string): NftInput {
   for (const raw of chain.split("\n").slice(1)) {
     const line = raw.trim();
     if (line === "" || BASE_RULE.test(line)) continue;
-    const m = /^(?:ip saddr (\S+) )?(?:tcp dport (\{[^}]*\}|\d+(?:-\d+)?)|ip protocol (\d+)) accept comment "[^"]*"$/.exec(line);
+    // `socket transparent 0`: the load balancers' client rule accepts only while nginx listens (firewall.ts).
+    const m = /^(?:ip saddr (\S+) )?(?:tcp dport (\{[^}]*\}|\d+(?:-\d+)?)|ip protocol (\d+)) (?:socket transparent 0 )?accept comment "[^"]*"$/.exec(line);
     if (!m) throw new ParseError(`${where}: unknown input rule '${line}'`);
     let sources: string[] | undefined;
     if (m[1] !== undefined) {

@@ -155,7 +155,9 @@ install_file 0644 root root cc58f6444ebe235622b7b1720bfaf8688afa9407efe38be95d0c
 install_file 0644 root root 39a2224f400e1c2c236365e43f5ebe32831692b749506483358ef063c52ed824 hacompile-wp-cron.timer /etc/systemd/system/hacompile-wp-cron.service
 install_file 0644 root root 8daee45d06cf55ee4c44f0320f9400af18f41a2fb4918b80037128407360eee7 hacompile-wp-cron.timer /etc/systemd/system/hacompile-wp-cron.timer
 install_file 0644 root root 2f83605ce386d4b2114e9fa228773c8eeb46033ebd77fc7fbd572df529296531 - /etc/systemd/system/hacompile.target
+install_file 0644 root root 9616ce756716369e0d89e2c876043b0f25002f759ee59cc5f34dcfabc2f8e110 nginx.service /etc/systemd/system/nginx.service.d/hacompile-restart.conf
 install_file 0644 root root 8974b88d368fb2040872819efe459b5ca30046cc1f58d8d3fed582d6faca1be2 nginx.service /etc/systemd/system/nginx.service.d/hacompile.conf
+install_file 0644 root root 63922bdcc11e80df98f73526d87fbe4cafbb9d1184bd27b1c830f8a3caaae6f1 php8.2-fpm.service /etc/systemd/system/php8.2-fpm.service.d/hacompile-restart.conf
 install_file 0644 root root ab74dedf4beec4c8a157bcdfe771004d678564c64df4e957751c7d98dd8940eb php8.2-fpm.service /etc/systemd/system/php8.2-fpm.service.d/hacompile.conf
 install_file 0640 root www-data e72b208ec8e1b88f2924ca139b5a9a8bb0ee9df7984d8ecdfb1a45c9aaff8aec php8.2-fpm.service /etc/wordpress/config-example.org.php
 install_file 0640 root www-data a8e4d1461359cbf81265e77d5abd17fe46a6812cc1c91395c9a0df59542902d7 php8.2-fpm.service /etc/wordpress/db-config.php

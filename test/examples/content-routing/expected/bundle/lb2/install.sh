@@ -146,14 +146,16 @@ if live; then
   ensure_user keepalived_script keepalived_script /nonexistent
 fi
 
-install_file 0644 root root 382ed202a2e20a97a6415498247d1394418793f9012552225e745a67b4fbeb9a hacompile-firewall.service /etc/hacompile/firewall.nft
+install_file 0644 root root d9a2ed30e3bd40e7f68f25e3aa58b3f5835405bce14891338fa537ef2fe103d8 hacompile-firewall.service /etc/hacompile/firewall.nft
 install_file 0644 root root 35c555a67776f996f5e47707a1dc88ce96121b60c0bc4eeb995676b2b71421e3 keepalived.service /etc/keepalived/keepalived.conf
-install_file 0644 root root 746747f435109b6c38ea261827b23b391f572e42ca797ccb0798c2b3ae651165 nginx.service /etc/nginx/hacompile/lb.conf
+install_file 0644 root root 7d38d289aaf1981a06e19222dfb1e2435cb13c806e1deb39d95b4b547c04213f nginx.service /etc/nginx/hacompile/lb.conf
 install_file 0644 root root 5a4a791612a87793aab3f8c812232a42621aba278a10ea51c68980f309c1d09d nginx.service /etc/nginx/nginx.conf
-install_file 0644 root root 2962cad6b3ff9c691cf46a9ca137a0b59a7679bfe5ac8c565189c99f074caa8e - /etc/sysctl.d/60-hacompile.conf
+install_file 0644 root root cadcdf43f5d5fd1dce4d5e1369e6c5f8f73088e485aa714ebd46cf4b39236b1f - /etc/sysctl.d/60-hacompile.conf
 install_file 0644 root root 52452672b06e1e94df3b52bcb8efd0618a065daa2af4c6afaecc2c18dfb61fbf hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service
 install_file 0644 root root 300e0432a3a09f970840dcfbe7e216a7b28bd68beea61aac738e507fc7d89345 - /etc/systemd/system/hacompile.target
+install_file 0644 root root 479e2566fc94bdf26039a50f6fe93572ae4bee9a51d2d4d5922442bd0cd019a8 keepalived.service /etc/systemd/system/keepalived.service.d/hacompile-restart.conf
 install_file 0644 root root e40645fac8fe07cff259d9d76227903b174555a839b458ec2af7d2d0134092e2 keepalived.service /etc/systemd/system/keepalived.service.d/hacompile.conf
+install_file 0644 root root 9616ce756716369e0d89e2c876043b0f25002f759ee59cc5f34dcfabc2f8e110 nginx.service /etc/systemd/system/nginx.service.d/hacompile-restart.conf
 install_file 0644 root root 1ecff5305f397cbaf14540ff9e9faf001988b78885f9ff9f5dddb265f217dd1c nginx.service /etc/systemd/system/nginx.service.d/hacompile.conf
 install_file 0755 root root e85462628d53f9ad624bfda8504a525fe132b2a71c312ff70790111843b23ee5 keepalived.service /usr/local/sbin/hacompile-check-nginx
 

@@ -155,7 +155,9 @@ install_file 0644 root root cc58f6444ebe235622b7b1720bfaf8688afa9407efe38be95d0c
 install_file 0644 root root b1aac714b591d46917ee849db0047002ee1ef1499c1c6c136baa98d8af29ea32 hacompile-wp-cron.timer /etc/systemd/system/hacompile-wp-cron.service
 install_file 0644 root root 41d0463b020f7852dfd4a48dfb24ae707958003a735d8182db4dbe7af107a058 hacompile-wp-cron.timer /etc/systemd/system/hacompile-wp-cron.timer
 install_file 0644 root root 05dfb73c19ae1df613d52d7c7d7431e6931a9d82e9cb4a5df6427818e59ec064 - /etc/systemd/system/hacompile.target
+install_file 0644 root root 9616ce756716369e0d89e2c876043b0f25002f759ee59cc5f34dcfabc2f8e110 nginx.service /etc/systemd/system/nginx.service.d/hacompile-restart.conf
 install_file 0644 root root 8974b88d368fb2040872819efe459b5ca30046cc1f58d8d3fed582d6faca1be2 nginx.service /etc/systemd/system/nginx.service.d/hacompile.conf
+install_file 0644 root root 63922bdcc11e80df98f73526d87fbe4cafbb9d1184bd27b1c830f8a3caaae6f1 php8.2-fpm.service /etc/systemd/system/php8.2-fpm.service.d/hacompile-restart.conf
 install_file 0644 root root ab74dedf4beec4c8a157bcdfe771004d678564c64df4e957751c7d98dd8940eb php8.2-fpm.service /etc/systemd/system/php8.2-fpm.service.d/hacompile.conf
 install_file 0640 root www-data 7cf5b71e81653cf1c35a299235222b654aeda0dace7b99777b2863cb44e5d625 php8.2-fpm.service /etc/wordpress/config-example.org.php
 install_file 0640 root www-data a86e2d4caf7f2bac50f44f87107231ad27d2e3086b5337865a3f33536767a699 php8.2-fpm.service /etc/wordpress/db-config.php

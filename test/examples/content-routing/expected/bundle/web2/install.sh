@@ -153,7 +153,9 @@ install_file 0644 root root e717b30b966ef8c657b2f08e351e0bb8d0d8c488c8161f072f34
 install_file 0644 root root 52452672b06e1e94df3b52bcb8efd0618a065daa2af4c6afaecc2c18dfb61fbf hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service
 install_file 0644 root root cc58f6444ebe235622b7b1720bfaf8688afa9407efe38be95d0c74595e58ff4c hacompile-install-hyperdb.service /etc/systemd/system/hacompile-install-hyperdb.service
 install_file 0644 root root 061421235d79179f0e024d5000370f8283c8976f283e38924d86284afc06be3f - /etc/systemd/system/hacompile.target
+install_file 0644 root root 9616ce756716369e0d89e2c876043b0f25002f759ee59cc5f34dcfabc2f8e110 nginx.service /etc/systemd/system/nginx.service.d/hacompile-restart.conf
 install_file 0644 root root 8974b88d368fb2040872819efe459b5ca30046cc1f58d8d3fed582d6faca1be2 nginx.service /etc/systemd/system/nginx.service.d/hacompile.conf
+install_file 0644 root root 63922bdcc11e80df98f73526d87fbe4cafbb9d1184bd27b1c830f8a3caaae6f1 php8.2-fpm.service /etc/systemd/system/php8.2-fpm.service.d/hacompile-restart.conf
 install_file 0644 root root ab74dedf4beec4c8a157bcdfe771004d678564c64df4e957751c7d98dd8940eb php8.2-fpm.service /etc/systemd/system/php8.2-fpm.service.d/hacompile.conf
 install_file 0640 root www-data 59d323e88f061812302db330b848d35b7beaf6e70e45a3df722fb2101b46706f php8.2-fpm.service /etc/wordpress/config-example.org.php
 install_file 0640 root www-data 71e2aa030169a49edbea9eada10d5f2beffd7411855cab983a1765f8f012effb php8.2-fpm.service /etc/wordpress/db-config.php

@@ -146,15 +146,18 @@ if live; then
   ensure_user keepalived_script keepalived_script /nonexistent
 fi
 
-install_file 0644 root root d6cef59b469ce0ef70b86c8aa2f82deb34a8b59fde82f26c4dd94bd68c2024dd hacompile-firewall.service /etc/hacompile/firewall.nft
+install_file 0644 root root 54eb60d78754c1cfb95e3856478c75a706b2fcf2a2442804719539bfaaf1f8da hacompile-firewall.service /etc/hacompile/firewall.nft
 install_file 0644 root root 3e86008a54e1d9d8eb3451e405bf4bd6a80d401c5f159ce15e84fa4fad74e082 keepalived.service /etc/keepalived/keepalived.conf
-install_file 0644 root root 7928ef2f11457f936e64eef3b2fe1329c07903c81aaff0b19656612b5fb1df63 nginx.service /etc/nginx/hacompile/lb.conf
+install_file 0644 root root 2dea74e6cba3deef3746bddbc187e36cb1485868d20ce5a1d3b27f97ee0f658a nginx.service /etc/nginx/hacompile/lb.conf
 install_file 0644 root root c80623fb9370cd15bf0d663fedbcc8d069f8c4f784cba50a4f09379cf7cae535 nginx.service /etc/nginx/nginx.conf
+install_file 0644 root root 527019845c9b588611d4a947beb7e0adab897539fe7e2f35100cd924817c279b - /etc/sysctl.d/60-hacompile.conf
 install_file 0644 root root 8128fdf1c2309a3453c0711e82365c3620a530ee184dae68426bbcf5be6199da hacompile-do-reassert.timer /etc/systemd/system/hacompile-do-reassert.service
 install_file 0644 root root b369043ed0f7d93da76b943c7536f19d62b3d10b968211d9273289750e07b449 hacompile-do-reassert.timer /etc/systemd/system/hacompile-do-reassert.timer
 install_file 0644 root root dbf095182e5839b0dcb816dd00b211a0a74fd16b29e346be4fb32a2920d57a83 hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service
 install_file 0644 root root 4d030829ad682a39d6404a82dd876c963eb458aedc9e640409db0c99413a3fc9 - /etc/systemd/system/hacompile.target
+install_file 0644 root root 6c70b9378107384e7d8b79bb2835450d03c1b53f2c9fee206f483073f6e574a6 keepalived.service /etc/systemd/system/keepalived.service.d/hacompile-restart.conf
 install_file 0644 root root 6512b825e03f9a14d37fb3dfd74edc0b242051c50b9a9a4b306bdcae9b18832e keepalived.service /etc/systemd/system/keepalived.service.d/hacompile.conf
+install_file 0644 root root c47ad68ffd8905b6072cb9134cbcd10a586f79378685fdd0f4710c4e8714c24a nginx.service /etc/systemd/system/nginx.service.d/hacompile-restart.conf
 install_file 0644 root root ff7e4cd8ee18866c1d6cb5d939987d795a613e3dc59a70105c42d7d6a8fa99b2 nginx.service /etc/systemd/system/nginx.service.d/hacompile.conf
 install_file 0755 root root 264cbc8d196290bee8e042a026ed4af08dd179e80de1e6b5deb6157f9a2d182d keepalived.service /usr/local/sbin/hacompile-check-nginx
 install_file 0755 root root 904e180536d373111423137cf3059373abf2d034bf8b98ece4fa1efa215b27a7 keepalived.service /usr/local/sbin/hacompile-do-assign

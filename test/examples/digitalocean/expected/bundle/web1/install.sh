@@ -150,6 +150,7 @@ install_file 0644 root root 750220259ad4e387b71406831eb3d4ae29693272565f6e9b8da8
 install_file 0644 root root c80623fb9370cd15bf0d663fedbcc8d069f8c4f784cba50a4f09379cf7cae535 nginx.service /etc/nginx/nginx.conf
 install_file 0644 root root dbf095182e5839b0dcb816dd00b211a0a74fd16b29e346be4fb32a2920d57a83 hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service
 install_file 0644 root root b644213185920b17a616b3b77a0c5cf5d5be63b389dbe7a489491a0fcadd7951 - /etc/systemd/system/hacompile.target
+install_file 0644 root root c47ad68ffd8905b6072cb9134cbcd10a586f79378685fdd0f4710c4e8714c24a nginx.service /etc/systemd/system/nginx.service.d/hacompile-restart.conf
 install_file 0644 root root ff7e4cd8ee18866c1d6cb5d939987d795a613e3dc59a70105c42d7d6a8fa99b2 nginx.service /etc/systemd/system/nginx.service.d/hacompile.conf
 install_file 0644 root root dc37e431158cfa098ce629fe55dcec93c057d2c9df9621ce3944f64b3fdb138b nginx.service /var/www/web/index.html
 

@@ -150,6 +150,7 @@ install_file 0644 root root e2f1df300c1753b5e24a417547f8a567bf4433061029083a587d
 install_file 0644 root root c80623fb9370cd15bf0d663fedbcc8d069f8c4f784cba50a4f09379cf7cae535 nginx.service /etc/nginx/nginx.conf
 install_file 0644 root root dbf095182e5839b0dcb816dd00b211a0a74fd16b29e346be4fb32a2920d57a83 hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service
 install_file 0644 root root 8720b46f6fed9db20eeaa79c4f65885cd5c1bcf51d056a7cd29f5f0065309ff2 - /etc/systemd/system/hacompile.target
+install_file 0644 root root c47ad68ffd8905b6072cb9134cbcd10a586f79378685fdd0f4710c4e8714c24a nginx.service /etc/systemd/system/nginx.service.d/hacompile-restart.conf
 install_file 0644 root root ff7e4cd8ee18866c1d6cb5d939987d795a613e3dc59a70105c42d7d6a8fa99b2 nginx.service /etc/systemd/system/nginx.service.d/hacompile.conf
 install_file 0644 root root 72b6aa68575e110ae41d99486ee2ba6a2ac4bc57aee707c3f89a6ae3249e061c nginx.service /var/www/web/index.html
 

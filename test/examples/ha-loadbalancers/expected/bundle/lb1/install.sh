@@ -146,14 +146,16 @@ if live; then
   ensure_user keepalived_script keepalived_script /nonexistent
 fi
 
-install_file 0644 root root 250f894a08b89c3e6bfa29418829f286e0eb94f07592defdad05fd121d8a1262 hacompile-firewall.service /etc/hacompile/firewall.nft
+install_file 0644 root root b306f4a44f7cc356a0ffb5ca9fcea487e9e3732a6fd23e9e51cd0e94d74b00b0 hacompile-firewall.service /etc/hacompile/firewall.nft
 install_file 0644 root root 766219ce56992fede8a3cd5cfc55634c4d4fcbf2a5a13376d2064b4cbbee3a32 keepalived.service /etc/keepalived/keepalived.conf
-install_file 0644 root root 9a00f7e001d5a37ebb6cdce5676f201f51c0bb11af7ef16708abae51ff45f9af nginx.service /etc/nginx/hacompile/lb.conf
+install_file 0644 root root 3f2472b264cd02c5d15804ddd4c0197a6bc84f3a722484c0305450361124fb29 nginx.service /etc/nginx/hacompile/lb.conf
 install_file 0644 root root d06b7248bc104657f4bf4d8668c9bf461e2d9fd74644d463049a21556dcf72e6 nginx.service /etc/nginx/nginx.conf
-install_file 0644 root root f95c57b345ed67f15a158b562f8b26994100484960266225c03b24381cfdd561 - /etc/sysctl.d/60-hacompile.conf
+install_file 0644 root root 685f692b4f7f427a7f7557160f5cb6b318338c9ee88da4fadf7002a23c86458d - /etc/sysctl.d/60-hacompile.conf
 install_file 0644 root root 923c7514b9d7054aa9cc331467eb8822bd05822928c94e7aaa77e78ba2d8fb3f hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service
 install_file 0644 root root f9914058eedfa6e6283271228b4cc5f551b09b2d032b089edd55944ea783920d - /etc/systemd/system/hacompile.target
+install_file 0644 root root b37c306fa90a09caab13a68446ab39a0dbe808c9d9cf86e5af4460b2a16d9bbe keepalived.service /etc/systemd/system/keepalived.service.d/hacompile-restart.conf
 install_file 0644 root root 64bf41ba87ecd13f4d3ce2cb19734ceb643f0d3c4ec0f6f66dee943e20f2a73f keepalived.service /etc/systemd/system/keepalived.service.d/hacompile.conf
+install_file 0644 root root 8bc3ad653c13a8b1ac32c611f5d070caa9aa05dc8a69e67a590d1bd4c04a3aa3 nginx.service /etc/systemd/system/nginx.service.d/hacompile-restart.conf
 install_file 0644 root root 3568f7a0ca9891390fbc8ae90d5acc184c9f94a4dd7878e0b207599cc6994d57 nginx.service /etc/systemd/system/nginx.service.d/hacompile.conf
 install_file 0755 root root c38bc0c5e1c12a802cd6861a9734b2c74f4119e1226a19c5021969e5f4920570 keepalived.service /usr/local/sbin/hacompile-check-nginx
 

@@ -146,14 +146,16 @@ if live; then
   ensure_user keepalived_script keepalived_script /nonexistent
 fi
 
-install_file 0644 root root 3e7b983dbe1ea28f96bfa8b69bd7b574cd3e6bf87a9d7bc962bfc45585a5ec50 hacompile-firewall.service /etc/hacompile/firewall.nft
+install_file 0644 root root 8d5974cd9c3374f3eac29fd36a846526537e6a9fe6214708abb6832f1936525f hacompile-firewall.service /etc/hacompile/firewall.nft
 install_file 0644 root root 6c52ff44bff57b286ee26a6eb1b28b14e1337defec3acf689200396cd9429f18 keepalived.service /etc/keepalived/keepalived.conf
-install_file 0644 root root 9a00f7e001d5a37ebb6cdce5676f201f51c0bb11af7ef16708abae51ff45f9af nginx.service /etc/nginx/hacompile/lb.conf
+install_file 0644 root root 3f2472b264cd02c5d15804ddd4c0197a6bc84f3a722484c0305450361124fb29 nginx.service /etc/nginx/hacompile/lb.conf
 install_file 0644 root root d06b7248bc104657f4bf4d8668c9bf461e2d9fd74644d463049a21556dcf72e6 nginx.service /etc/nginx/nginx.conf
-install_file 0644 root root f95c57b345ed67f15a158b562f8b26994100484960266225c03b24381cfdd561 - /etc/sysctl.d/60-hacompile.conf
+install_file 0644 root root 685f692b4f7f427a7f7557160f5cb6b318338c9ee88da4fadf7002a23c86458d - /etc/sysctl.d/60-hacompile.conf
 install_file 0644 root root 923c7514b9d7054aa9cc331467eb8822bd05822928c94e7aaa77e78ba2d8fb3f hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service
 install_file 0644 root root 911e8406c7ee2fcce24f8280a155fcd0d8542464655f1e3f8678f370de6fa9e0 - /etc/systemd/system/hacompile.target
+install_file 0644 root root b37c306fa90a09caab13a68446ab39a0dbe808c9d9cf86e5af4460b2a16d9bbe keepalived.service /etc/systemd/system/keepalived.service.d/hacompile-restart.conf
 install_file 0644 root root 64bf41ba87ecd13f4d3ce2cb19734ceb643f0d3c4ec0f6f66dee943e20f2a73f keepalived.service /etc/systemd/system/keepalived.service.d/hacompile.conf
+install_file 0644 root root 8bc3ad653c13a8b1ac32c611f5d070caa9aa05dc8a69e67a590d1bd4c04a3aa3 nginx.service /etc/systemd/system/nginx.service.d/hacompile-restart.conf
 install_file 0644 root root 3568f7a0ca9891390fbc8ae90d5acc184c9f94a4dd7878e0b207599cc6994d57 nginx.service /etc/systemd/system/nginx.service.d/hacompile.conf
 install_file 0755 root root c38bc0c5e1c12a802cd6861a9734b2c74f4119e1226a19c5021969e5f4920570 keepalived.service /usr/local/sbin/hacompile-check-nginx
 

@@ -146,10 +146,12 @@ if live; then
 fi
 
 install_file 0644 root root 90fc7913db735e043f4ef8cc13d49e7ad4c9b01e2f505f498d0ecc3738485735 hacompile-firewall.service /etc/hacompile/firewall.nft
-install_file 0644 root root 43b942b7893dbdb4f283b33ec977b4c410aef500980f2c72f762a8a0061d1400 nginx.service /etc/nginx/hacompile/lb.conf
+install_file 0644 root root 2fa1fa90f16d12fabf2ae14aeac5425be10b40e5d7b8833706128a897db90155 nginx.service /etc/nginx/hacompile/lb.conf
 install_file 0644 root root 3a6bd1c730fdd6770e65e12f053582b95b85a3ddfb2be04c7decda9d16c57d41 nginx.service /etc/nginx/nginx.conf
+install_file 0644 root root 1c9ce3a27c120c9ddb6d131feea955bf8c0ba7857438de3ab36889a0070e9abd - /etc/sysctl.d/60-hacompile.conf
 install_file 0644 root root c6c60b0b801f9e795650b2f192e7f3660e20c5fb875dba5f6c7c00036bdfc8c3 hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service
 install_file 0644 root root 0d4ebd195d65ef22e2757d358ba8969f5ab7b877a08d939c15b8e8a0f99f38ec - /etc/systemd/system/hacompile.target
+install_file 0644 root root c947a5c24fea5f30edd08fd386d216e69a21a0442d1e8ab985ade0d7a752fce8 nginx.service /etc/systemd/system/nginx.service.d/hacompile-restart.conf
 install_file 0644 root root f7bde22fab97433a00300e5a9ee2a3efc1b97e57326abde76b75a83450322834 nginx.service /etc/systemd/system/nginx.service.d/hacompile.conf
 
 if ! live; then

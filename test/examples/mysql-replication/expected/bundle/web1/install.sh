@@ -155,7 +155,9 @@ install_file 0644 root root bdbf2ffdfac43d8961c4410bf115315cb6a5a304edd042cba72b
 install_file 0644 root root 0300332dfd87266924ef974009ea2789e38f7d2853db74e5e26047ee08ba85c9 hacompile-wp-cron.timer /etc/systemd/system/hacompile-wp-cron.service
 install_file 0644 root root d02a70991d4fb808dfe14d90ceebcb0f143d6d390793ff30576abe491e008757 hacompile-wp-cron.timer /etc/systemd/system/hacompile-wp-cron.timer
 install_file 0644 root root 2f527b974c693117d1e4030270bf7ab4e4a17dd7d4b45968b27002a5a8c81894 - /etc/systemd/system/hacompile.target
+install_file 0644 root root c947a5c24fea5f30edd08fd386d216e69a21a0442d1e8ab985ade0d7a752fce8 nginx.service /etc/systemd/system/nginx.service.d/hacompile-restart.conf
 install_file 0644 root root 2bda1aa8f6cc034b58ce6ed0fb8101eb50dc80e210341fdbb4f89f6999ae688e nginx.service /etc/systemd/system/nginx.service.d/hacompile.conf
+install_file 0644 root root 064ec32f562b5eb657ae90d38c6d2fcf1ac23e3b7c3b6f9e89bf3682aa751333 php8.2-fpm.service /etc/systemd/system/php8.2-fpm.service.d/hacompile-restart.conf
 install_file 0644 root root a504db2098a9d30fc68c148205f98c3a20a423722cc832067b5701784df23758 php8.2-fpm.service /etc/systemd/system/php8.2-fpm.service.d/hacompile.conf
 install_file 0640 root www-data 7e68e9018d97329c64ac5d846deb5bb4369d6df0b36267eecdc4ff515b075099 php8.2-fpm.service /etc/wordpress/config-example.org.php
 install_file 0640 root www-data 501e61821347c8b252f51038cbaebd48e6d2a544df50d1538b22d4af095df994 php8.2-fpm.service /etc/wordpress/db-config.php

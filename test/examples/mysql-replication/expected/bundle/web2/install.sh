@@ -153,7 +153,9 @@ install_file 0644 root root 2aa8247b42f65b2e61726181389c75429704a761dc7e9022e57f
 install_file 0644 root root c6c60b0b801f9e795650b2f192e7f3660e20c5fb875dba5f6c7c00036bdfc8c3 hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service
 install_file 0644 root root bdbf2ffdfac43d8961c4410bf115315cb6a5a304edd042cba72be490c2384981 hacompile-install-hyperdb.service /etc/systemd/system/hacompile-install-hyperdb.service
 install_file 0644 root root 0cc1499dbf66dad94d964f7c2d0241efda7de69d7ace6c801643605717507cb8 - /etc/systemd/system/hacompile.target
+install_file 0644 root root c947a5c24fea5f30edd08fd386d216e69a21a0442d1e8ab985ade0d7a752fce8 nginx.service /etc/systemd/system/nginx.service.d/hacompile-restart.conf
 install_file 0644 root root 2bda1aa8f6cc034b58ce6ed0fb8101eb50dc80e210341fdbb4f89f6999ae688e nginx.service /etc/systemd/system/nginx.service.d/hacompile.conf
+install_file 0644 root root 064ec32f562b5eb657ae90d38c6d2fcf1ac23e3b7c3b6f9e89bf3682aa751333 php8.2-fpm.service /etc/systemd/system/php8.2-fpm.service.d/hacompile-restart.conf
 install_file 0644 root root a504db2098a9d30fc68c148205f98c3a20a423722cc832067b5701784df23758 php8.2-fpm.service /etc/systemd/system/php8.2-fpm.service.d/hacompile.conf
 install_file 0640 root www-data 0d0699f7715f79c3349d9dd0a90aa988f49a80f7e357288c945bc26606035c22 php8.2-fpm.service /etc/wordpress/config-example.org.php
 install_file 0640 root www-data d16278efae38a87b79cd33d4465f7d341120419e313bea0abf54f6a517a22232 php8.2-fpm.service /etc/wordpress/db-config.php

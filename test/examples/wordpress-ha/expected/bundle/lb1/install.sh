@@ -146,14 +146,16 @@ if live; then
   ensure_user keepalived_script keepalived_script /nonexistent
 fi
 
-install_file 0644 root root 2e6490c53933c5dc5af7f916a3faeea66091125b6c7f93fae329c45bd430a656 hacompile-firewall.service /etc/hacompile/firewall.nft
+install_file 0644 root root 1a5354d70712a65a6d2c28f72ae99ff80596c3dc654187221472a43b0cbd7ab4 hacompile-firewall.service /etc/hacompile/firewall.nft
 install_file 0644 root root 8b6f64ea914c1d8cec0978ed25ef42208081e9f54c603a3cccf7427b33f468f6 keepalived.service /etc/keepalived/keepalived.conf
-install_file 0644 root root 059de3725af8fcf422c6280c352ace9402330d1c206a3028dc72c2d74e0b730e nginx.service /etc/nginx/hacompile/lb.conf
+install_file 0644 root root 5532ecd76b3591fc03bd3405b94c2ce89e23ba680d7befefe81faf579857ba9f nginx.service /etc/nginx/hacompile/lb.conf
 install_file 0644 root root 2f9ca2cb16a5b3e76607039bc29d49fd44b33c9bc1d9935d50ef4c633785339c nginx.service /etc/nginx/nginx.conf
-install_file 0644 root root 35da82238cf14922ad6e870656346482fc5d5622f316238e24be59de7846f75a - /etc/sysctl.d/60-hacompile.conf
+install_file 0644 root root 4938d4a3f1a41a2c95978cb1235473b949121efe5f5743e3f7425485d165d7b1 - /etc/sysctl.d/60-hacompile.conf
 install_file 0644 root root 4248c6061e283520249c85e16499b2b85042e45d1d71fd72a03d43859bd1661d hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service
 install_file 0644 root root ea5a8793ce35bf353ccc78035174289db484e7b3ae3d11d80324558cbe102d72 - /etc/systemd/system/hacompile.target
+install_file 0644 root root 562f6bab315c3fff692f169d0a9d61e4b5edc714f10f83471e1921333b1a3bbe keepalived.service /etc/systemd/system/keepalived.service.d/hacompile-restart.conf
 install_file 0644 root root 9d94be8f5dd7fd0a698ad21bf93c447c62d084a2f64a27f384e6cbb73c362e2a keepalived.service /etc/systemd/system/keepalived.service.d/hacompile.conf
+install_file 0644 root root 89efab1876e610fcd336e51e8dfa09d1ff424236bde2e9502b986987bf9dbe15 nginx.service /etc/systemd/system/nginx.service.d/hacompile-restart.conf
 install_file 0644 root root f51ddfc2df39f69430e054b2df3e6e096219f087aef180f1fcbe4713a76d2fab nginx.service /etc/systemd/system/nginx.service.d/hacompile.conf
 install_file 0755 root root d87eb019d5d1a756ff99dff10b935c62980421b04d9af9fcc0fbaf21ebdc247a keepalived.service /usr/local/sbin/hacompile-check-nginx
 

@@ -146,14 +146,16 @@ if live; then
   ensure_user keepalived_script keepalived_script /nonexistent
 fi
 
-install_file 0644 root root 4cef134172c3ad9a8562fbe00988debe4228d77817bbafb9a689df37616a7220 hacompile-firewall.service /etc/hacompile/firewall.nft
+install_file 0644 root root 2fb0392f4e27d00a47fe9c5ba7ee61529cf38127accfbb8f21d3725d6bea4f64 hacompile-firewall.service /etc/hacompile/firewall.nft
 install_file 0644 root root 1106412aca5241a9bb18990e52f87f2dfd5e67739892a7cefa8f5ec33339ddc3 keepalived.service /etc/keepalived/keepalived.conf
-install_file 0644 root root 059de3725af8fcf422c6280c352ace9402330d1c206a3028dc72c2d74e0b730e nginx.service /etc/nginx/hacompile/lb.conf
+install_file 0644 root root 5532ecd76b3591fc03bd3405b94c2ce89e23ba680d7befefe81faf579857ba9f nginx.service /etc/nginx/hacompile/lb.conf
 install_file 0644 root root 2f9ca2cb16a5b3e76607039bc29d49fd44b33c9bc1d9935d50ef4c633785339c nginx.service /etc/nginx/nginx.conf
-install_file 0644 root root 35da82238cf14922ad6e870656346482fc5d5622f316238e24be59de7846f75a - /etc/sysctl.d/60-hacompile.conf
+install_file 0644 root root 4938d4a3f1a41a2c95978cb1235473b949121efe5f5743e3f7425485d165d7b1 - /etc/sysctl.d/60-hacompile.conf
 install_file 0644 root root 4248c6061e283520249c85e16499b2b85042e45d1d71fd72a03d43859bd1661d hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service
 install_file 0644 root root 7d12946a0c4a34b5f56b1597ab7f8e94eb30c233ab8e99c98b0e208e46726d5d - /etc/systemd/system/hacompile.target
+install_file 0644 root root 562f6bab315c3fff692f169d0a9d61e4b5edc714f10f83471e1921333b1a3bbe keepalived.service /etc/systemd/system/keepalived.service.d/hacompile-restart.conf
 install_file 0644 root root 9d94be8f5dd7fd0a698ad21bf93c447c62d084a2f64a27f384e6cbb73c362e2a keepalived.service /etc/systemd/system/keepalived.service.d/hacompile.conf
+install_file 0644 root root 89efab1876e610fcd336e51e8dfa09d1ff424236bde2e9502b986987bf9dbe15 nginx.service /etc/systemd/system/nginx.service.d/hacompile-restart.conf
 install_file 0644 root root f51ddfc2df39f69430e054b2df3e6e096219f087aef180f1fcbe4713a76d2fab nginx.service /etc/systemd/system/nginx.service.d/hacompile.conf
 install_file 0755 root root d87eb019d5d1a756ff99dff10b935c62980421b04d9af9fcc0fbaf21ebdc247a keepalived.service /usr/local/sbin/hacompile-check-nginx
 

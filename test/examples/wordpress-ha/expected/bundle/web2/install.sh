@@ -150,6 +150,7 @@ install_file 0644 root root 39ff22c074f7c62950f45ddf48d9a8638d1bac630253d92429dc
 install_file 0644 root root 2f9ca2cb16a5b3e76607039bc29d49fd44b33c9bc1d9935d50ef4c633785339c nginx.service /etc/nginx/nginx.conf
 install_file 0644 root root 4248c6061e283520249c85e16499b2b85042e45d1d71fd72a03d43859bd1661d hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service
 install_file 0644 root root 5da203d0951c36a3d8c0870b0a43741185ccc0702059c600e9c27d4fcea6d166 - /etc/systemd/system/hacompile.target
+install_file 0644 root root 89efab1876e610fcd336e51e8dfa09d1ff424236bde2e9502b986987bf9dbe15 nginx.service /etc/systemd/system/nginx.service.d/hacompile-restart.conf
 install_file 0644 root root f51ddfc2df39f69430e054b2df3e6e096219f087aef180f1fcbe4713a76d2fab nginx.service /etc/systemd/system/nginx.service.d/hacompile.conf
 install_file 0644 root root 2f9a1860be9d354c634593570fef25ee45a9a34d36e3b5b1a0f65af056fd72d0 nginx.service /var/www/web/index.html
 

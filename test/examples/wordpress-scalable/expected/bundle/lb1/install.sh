@@ -146,10 +146,12 @@ if live; then
 fi
 
 install_file 0644 root root 2ba98b24cc2537ed65b0e351ea3c4d9a55c79e1fe39a38b5d600b43eaa429bef hacompile-firewall.service /etc/hacompile/firewall.nft
-install_file 0644 root root 4947059c458eec95573d1704007a631d5c1b25a0fa59b0a6f4add6072df84593 nginx.service /etc/nginx/hacompile/lb.conf
+install_file 0644 root root 61802b96dcd6de5c7c4a95aa4c63347ef1541a31dbfd8a82c31425c6408927c8 nginx.service /etc/nginx/hacompile/lb.conf
 install_file 0644 root root 09b66b168dcdc94ba329ef026494310dcabe7cf605f85bb0a1cc0b836ffdf594 nginx.service /etc/nginx/nginx.conf
+install_file 0644 root root 1ad9ddc91b3a92b8b469dd3c1321c9906b5bd7ac8d94adc19dcd1a113469cec7 - /etc/sysctl.d/60-hacompile.conf
 install_file 0644 root root af59500cb4717811e1386994400ffd0f0901b02c7fb6d64326dd0dced45f55bb hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service
 install_file 0644 root root cb58d5cb1dd9ceb128b1ed7aa1087cca12bfc9c68ec6b439d7168c2a3103acca - /etc/systemd/system/hacompile.target
+install_file 0644 root root e06452191c0ec64c1abeea6892a1fa4e4330ecc78f5827077a9547a8c0de43cf nginx.service /etc/systemd/system/nginx.service.d/hacompile-restart.conf
 install_file 0644 root root 92418aa59cbad6d1283439ca18af2d3b0e11d2e435257cdb91def7759da53149 nginx.service /etc/systemd/system/nginx.service.d/hacompile.conf
 
 if ! live; then

@@ -153,8 +153,10 @@ install_file 0644 root root 3cb6a46ed86bae028dfa3374da66c40ad735720ec62b32524512
 install_file 0644 root root af59500cb4717811e1386994400ffd0f0901b02c7fb6d64326dd0dced45f55bb hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service
 install_file 0644 root root f5d97625dbc928819b1a914403d47e93479219d693bb5f2223aeabe254e2a103 hacompile-install-hyperdb.service /etc/systemd/system/hacompile-install-hyperdb.service
 install_file 0644 root root 00f410d26ba2a076200732e04519a2b89d8c5c0338e716f683b3fcca8c067cb2 - /etc/systemd/system/hacompile.target
+install_file 0644 root root e06452191c0ec64c1abeea6892a1fa4e4330ecc78f5827077a9547a8c0de43cf nginx.service /etc/systemd/system/nginx.service.d/hacompile-restart.conf
 install_file 0644 root root 3fd271464fcd5fc1f296837c9718c0b89b0c56401285385755017a6b733f9d98 nginx.service /etc/systemd/system/nginx.service.d/hacompile.conf
 install_file 0644 root root 89b700ae8515548ff2329bc80521032ed39acff4286be4f5823c81e7f92b1722 php8.2-fpm.service /etc/systemd/system/php8.2-fpm.service.d/hacompile-mounts.conf
+install_file 0644 root root c986d91b3c9540619468b6246920bc4fbcbdc3670f623890f873cbb0d4581778 php8.2-fpm.service /etc/systemd/system/php8.2-fpm.service.d/hacompile-restart.conf
 install_file 0644 root root 416736eb0de73e0f586767f5e5b6149bc60511eff18c3e698803d77ff1d232f4 php8.2-fpm.service /etc/systemd/system/php8.2-fpm.service.d/hacompile.conf
 install_file 0644 root root ee356a25f99cf8a87c374a8bcac490a6467984e19612882108c01581b57001d4 'var-lib-wordpress-wp\x2dcontent-uploads.mount' '/etc/systemd/system/var-lib-wordpress-wp\x2dcontent-uploads.mount'
 install_file 0640 root www-data 795c8aa087f5b9d3fe65d48c4dfb35fc7a8ed72492fc5ec632d87836b9f234bb php8.2-fpm.service /etc/wordpress/config-example.org.php
