@@ -66,9 +66,20 @@ export function isReal(r: HttpRecord, members: readonly string[]): boolean {
   return r.status === 200 && members.includes(r.servedBy) && r.has.every((h) => h);
 }
 
+/**
+ * A request counts as failed when it errs, or when no answer came after
+ * this long (people give up; a browser would wait longer). Slower answers
+ * that did come are counted apart, as slow.
+ */
+export const REQUEST_TIMEOUT_MS = 10_000;
+/** An answer slower than this is counted as slow. */
+export const SLOW_MS = 1000;
+
 export interface LoadFigures {
   readonly sent: number;
   readonly failed: number;
+  /** Good answers that took longer than SLOW_MS. */
+  readonly slow: number;
   /** Seconds between the first and the last failed request's start; 0 when none failed. */
   readonly failureWindowS: number;
   readonly maxLatencyMs: number;
@@ -90,6 +101,7 @@ export function loadFigures(records: readonly HttpRecord[], ok: (r: HttpRecord) 
   return {
     sent: records.length,
     failed: failed.length,
+    slow: records.filter((r) => ok(r) && r.end - r.start > SLOW_MS).length,
     failureWindowS: starts.length === 0 ? 0 : round((Math.max(...starts) - Math.min(...starts)) / 1000),
     maxLatencyMs: round(Math.max(0, ...lat), 0),
     p50LatencyMs: round(percentile(lat, 50), 1),

@@ -4,7 +4,7 @@
 import type { Vrrp } from "../../graph/model.js";
 import type { ServiceSpec } from "../../render/types.js";
 import { LabError } from "../exec.js";
-import { clientHttp, isReal, membersOf, type HttpRecord } from "../http.js";
+import { clientHttp, isReal, membersOf, REQUEST_TIMEOUT_MS, type HttpRecord } from "../http.js";
 import type { Lab } from "../up.js";
 
 /** The web tier's health endpoint: answered by every web host itself, through the default route. */
@@ -33,6 +33,6 @@ export function healthOk(lab: Lab): (r: HttpRecord) => boolean {
 }
 
 /** `rate` requests per second for `seconds` to the health endpoint through the VIP. */
-export function healthLoad(lab: Lab, rate: number, seconds: number, timeoutMs = 3000): Promise<HttpRecord[]> {
-  return clientHttp(lab.layout, lab.graph, { requests: [{ path: HEALTH_PATH }], count: Math.round(rate * seconds), rate, timeoutMs });
+export function healthLoad(lab: Lab, rate: number, seconds: number): Promise<HttpRecord[]> {
+  return clientHttp(lab.layout, lab.graph, { requests: [{ path: HEALTH_PATH }], count: Math.round(rate * seconds), rate, timeoutMs: REQUEST_TIMEOUT_MS });
 }

@@ -68,6 +68,7 @@ async function linkDown(lab: Lab): Promise<Outcome> {
     "VIP moved s": moved,
     "answered s": answeredAfter(records, faultAt, ok) ?? null,
     "failed (failover)": `${fo.failed}/${fo.sent}`,
+    "slow (failover)": fo.slow,
     "failed (failback)": `${fb.failed}/${fb.sent}`,
     "max latency ms": Math.max(fo.maxLatencyMs, fb.maxLatencyMs),
   };
@@ -110,6 +111,7 @@ async function crash(lab: Lab): Promise<Outcome> {
   figures["VIP moved s"] = movedAfter(watch, active, faultAt);
   figures["answered s"] = answeredAfter(records, faultAt, ok) ?? null;
   figures["failed"] = `${f.failed}/${f.sent}`;
+  figures["slow"] = f.slow;
   if (f.failed > 0) figures["failures"] = failureKinds(records, ok);
   if (f.failed > GOAL_CRASH_FAILED) failures.push(`${f.failed} of ${f.sent} requests failed across the crash, goal at most ${GOAL_CRASH_FAILED}`);
   settleFigures(figures, failures, holders, active, lab);
@@ -141,6 +143,7 @@ async function nginxDown(lab: Lab): Promise<Outcome> {
     "VIP moved s": moved,
     "answered s": answeredAfter(records, faultAt, ok) ?? null,
     "failed (nginx down)": `${fo.failed}/${fo.sent}`,
+    "slow (nginx down)": fo.slow,
     "failed (failback)": `${fb.failed}/${fb.sent}`,
   };
   const failures: string[] = [];

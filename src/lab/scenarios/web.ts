@@ -3,7 +3,7 @@
 // The load balancers must hide both: the goal is 0 failed requests.
 import type { Graph, Pool } from "../../graph/model.js";
 import { LabError, sleep, waitFor } from "../exec.js";
-import { clientHttp, failureKinds, isReal, loadFigures, membersOf, routeUrl, wordpressNeedles, type HttpRecord } from "../http.js";
+import { clientHttp, failureKinds, isReal, loadFigures, membersOf, REQUEST_TIMEOUT_MS, routeUrl, wordpressNeedles, type HttpRecord } from "../http.js";
 import { setPort } from "../netns.js";
 import type { Figures, Outcome, Scenario } from "../scenario.js";
 import type { Lab } from "../up.js";
@@ -15,12 +15,6 @@ import { specOf } from "./common.js";
  * inside 2 cores. A static file costs next to nothing.
  */
 const rateOf = (pool: Pool): number => (pool.app === "wordpress" ? 5 : 100);
-/**
- * A request counts as failed when it errs or has no answer after this long:
- * a request in flight to a host that vanishes waits for the load balancer to
- * notice (TCP keepalive) and retry it on another member.
- */
-const REQUEST_TIMEOUT_MS = 10_000;
 const FAULT_S = 4;
 
 function load(lab: Lab, pool: Pool, seconds: number): Promise<HttpRecord[]> {
@@ -81,6 +75,7 @@ function runFor(pool: Pool): (lab: Lab) => Promise<Outcome> {
     );
     const k = loadFigures(killed, ok);
     figures[`failed (${daemons.join("+")} killed)`] = `${k.failed}/${k.sent}`;
+    figures[`slow (${daemons.join("+")} killed)`] = k.slow;
     if (k.failed > 0) failures.push(`${k.failed} of ${k.sent} requests failed with ${daemons.join(" and ")} killed on ${victim} (${failureKinds(killed, ok)}), goal 0`);
     if (!(await backInRotation(lab, pool, victim))) failures.push(`${victim} did not answer again after its daemons were restarted`);
 
@@ -93,6 +88,7 @@ function runFor(pool: Pool): (lab: Lab) => Promise<Outcome> {
     );
     const c = loadFigures(cut, ok);
     figures["failed (link down)"] = `${c.failed}/${c.sent}`;
+    figures["slow (link down)"] = c.slow;
     figures["max latency ms"] = Math.max(k.maxLatencyMs, c.maxLatencyMs);
     if (c.failed > 0) failures.push(`${c.failed} of ${c.sent} requests failed with ${victim}'s link down (${failureKinds(cut, ok)}), goal 0`);
     if (!(await backInRotation(lab, pool, victim))) failures.push(`${victim} did not answer again after its link came back`);
