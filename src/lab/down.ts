@@ -95,7 +95,7 @@ export async function teardown(layout: LabLayout): Promise<void> {
   for (const n of names) await deleteNamespace(n);
   keepHostLogs(layout.workDir);
   if (existsSync(layout.workDir)) {
-    for (const e of readdirSync(layout.workDir)) if (e !== "logs" && e !== "figures.json") rmSync(join(layout.workDir, e), { recursive: true, force: true });
+    for (const e of readdirSync(layout.workDir)) if (e !== "logs") rmSync(join(layout.workDir, e), { recursive: true, force: true });
   }
 }
 

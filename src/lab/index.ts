@@ -3,9 +3,9 @@ import { cpus } from "node:os";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { compileForLab, labUp, type Lab } from "./up.js";
-import { labLayout } from "./layout.js";
+import { labLayout, type LabLayout } from "./layout.js";
 import { leftovers, teardown } from "./down.js";
-import { formatReport, tally, type LabReport, type ScenarioResult } from "./scenario.js";
+import { formatReport, tally, type LabReport, type Scenario, type ScenarioResult, type Skipped } from "./scenario.js";
 import { scenariosFor } from "./scenarios/index.js";
 import { installSites, waitForVip } from "./site.js";
 import { loadState } from "./state.js";
@@ -15,6 +15,23 @@ const log = (line: string): void => {
 };
 
 const seconds = (ms: number): number => Math.round(ms / 100) / 10;
+
+/**
+ * Ctrl-C or a TERM while the lab runs: tear everything down before exiting,
+ * as for any other failure. Returns the function that removes the handlers.
+ */
+function teardownOnSignal(layout: LabLayout): () => void {
+  const handler = (sig: NodeJS.Signals): void => {
+    log(`${sig}: tearing the lab down`);
+    void teardown(layout).finally(() => process.exit(130));
+  };
+  process.once("SIGINT", handler);
+  process.once("SIGTERM", handler);
+  return () => {
+    process.off("SIGINT", handler);
+    process.off("SIGTERM", handler);
+  };
+}
 
 async function upOrClean(file: string): Promise<Lab> {
   try {
@@ -31,9 +48,18 @@ async function upOrClean(file: string): Promise<Lab> {
 }
 
 export async function labUpCommand(file: string): Promise<number> {
-  const lab = await upOrClean(file);
+  const untrap = teardownOnSignal(labLayout(compileForLab(file).graph.name));
+  let lab: Lab;
+  try {
+    lab = await upOrClean(file);
+  } finally {
+    untrap();
+  }
   lab.sup.release();
-  log(`lab ${lab.graph.name} is up. Enter a host: nsenter --target <pid> --mount --net (pids below); stop: hacompile lab down ${file}`);
+  const { graph, layout } = lab;
+  log(`lab ${graph.name} is up; stop it with: hacompile lab down ${file}`);
+  log(`  the site: ip netns exec ${layout.client} curl -H 'Host: ${graph.site.domain}' http://${graph.loadBalancer.vip}/`);
+  log("  a host's shell: nsenter --target <pid> --mount --net (each host's pid below)");
   for (const [h, holder] of lab.holders) log(`  ${h.padEnd(12)} ${holder.pid}`);
   return 0;
 }
@@ -53,6 +79,15 @@ export async function labTest(file: string, jsonPath: string | undefined): Promi
   const t0 = Date.now();
   const { graph } = compileForLab(file);
   const { scenarios, skipped } = scenariosFor(graph);
+  const untrap = teardownOnSignal(labLayout(graph.name));
+  try {
+    return await runTest(file, jsonPath, t0, scenarios, skipped);
+  } finally {
+    untrap();
+  }
+}
+
+async function runTest(file: string, jsonPath: string | undefined, t0: number, scenarios: readonly Scenario[], skipped: readonly Skipped[]): Promise<number> {
   let lab: Lab;
   try {
     lab = await upOrClean(file);
