@@ -123,19 +123,35 @@ const secs = (x) => `${(x / 1000).toFixed(2)} s`;
 const mib = (bytes) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 const num = (n) => n.toLocaleString("en-US");
 
-/** Wall time of a whole process, in ms; throws with its stderr when it fails. */
-function timed(args, env = {}) {
+/**
+ * Loaded with --import into every measured process (node -e 0 too, so all
+ * pay the same): at exit it records the process's CPU time and peak RSS,
+ * which a busy machine disturbs less than wall time.
+ */
+const HOOK = `import { writeFileSync } from "node:fs";
+process.once("exit", () => {
+  const u = process.resourceUsage();
+  writeFileSync(process.env.BENCH_USAGE_FILE, JSON.stringify({ cpuMs: (u.userCPUTime + u.systemCPUTime) / 1000, rssBytes: u.maxRSS * 1024 }));
+});
+`;
+
+/** One whole process: wall time (ms), CPU time (ms) and peak RSS (bytes); throws with its stderr when it fails. */
+function measure(work, args) {
+  const hook = join(work, "usage-hook.mjs");
+  const usage = join(work, "usage.json");
+  writeFileSync(hook, HOOK);
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, args, {
+  const r = spawnSync(process.execPath, ["--import", pathToFileURL(hook).href, ...args], {
     cwd: ROOT,
-    env: { ...process.env, ...env },
+    env: { ...process.env, BENCH_USAGE_FILE: usage },
     stdio: ["ignore", "ignore", "pipe"],
     maxBuffer: 1 << 30,
     encoding: "utf8",
   });
   const wall = Number(process.hrtime.bigint() - t0) / 1e6;
   if (r.status !== 0) throw new Error(`node ${args.join(" ")} exited ${r.status ?? r.signal}:\n${(r.stderr ?? "").split("\n").slice(0, 5).join("\n")}`);
-  return wall;
+  const { cpuMs, rssBytes } = JSON.parse(readFileSync(usage, "utf8"));
+  return { wall, cpuMs, rssBytes };
 }
 
 /** Files and bytes under a folder (the build's output link is followed). */
@@ -175,6 +191,12 @@ function removeQuietly(p) {
   rmSync(p, { recursive: true, force: true });
 }
 
+/** Output folder and its generation (the folder is a link to it). */
+function removeOutput(out) {
+  removeQuietly(realpathSync(out));
+  removeQuietly(out);
+}
+
 // ------------------------------------------------------------------ parts
 
 function machine(work) {
@@ -192,21 +214,23 @@ function machine(work) {
 function startup(work) {
   const secrets = join(work, "example.secrets.yaml");
   cpSync(FAKE_SECRETS, secrets);
-  const times = { node: [], build: [], validate: [] };
+  const runs = { node: [], build: [], validate: [] };
   for (let i = 0; i < RUNS; i++) {
     const out = join(work, `example-out-${i}`);
-    times.node.push(timed(["-e", "0"]));
-    times.build.push(timed([BIN, "build", EXAMPLE, "-o", out, "--secrets", secrets, "--frozen-secrets"]));
-    times.validate.push(timed([BIN, "validate", EXAMPLE]));
+    runs.node.push(measure(work, ["-e", "0"]));
+    runs.build.push(measure(work, [BIN, "build", EXAMPLE, "-o", out, "--secrets", secrets, "--frozen-secrets"]));
+    runs.validate.push(measure(work, [BIN, "validate", EXAMPLE]));
     removeOutput(out);
   }
-  const node = median(times.node);
-  console.log(`start-up: examples/wordpress-ha, median of ${RUNS} runs (wall)`);
-  console.log(`  node -e 0            ${ms(node).padStart(8)}`);
-  for (const k of ["build", "validate"]) {
-    const m = median(times[k]);
-    console.log(`  hacompile ${k.padEnd(10)} ${ms(m).padStart(8)}   ${(m / node).toFixed(2)}x node -e 0`);
+  const wall = (k) => median(runs[k].map((r) => r.wall));
+  const cpu = (k) => median(runs[k].map((r) => r.cpuMs));
+  console.log(`start-up: examples/wordpress-ha (${RUNS} runs each, interleaved; medians)`);
+  console.log(`  ${"".padEnd(20)} ${"wall".padStart(8)} ${"ratio".padStart(7)}   ${"CPU".padStart(8)} ${"ratio".padStart(7)}`);
+  for (const [k, label] of [["node", "node -e 0"], ["build", "hacompile build"], ["validate", "hacompile validate"]]) {
+    const ratio = (x, base) => (k === "node" ? "" : `${(x / base).toFixed(2)}x`);
+    console.log(`  ${label.padEnd(20)} ${ms(wall(k)).padStart(8)} ${ratio(wall(k), wall("node")).padStart(7)}   ${ms(cpu(k)).padStart(8)} ${ratio(cpu(k), cpu("node")).padStart(7)}`);
   }
+  console.log("  (ratio: to node -e 0; CPU: user + system time of the process)");
   console.log("");
 }
 
@@ -245,16 +269,7 @@ function inMemory(work, topology) {
   return JSON.parse(r.stdout);
 }
 
-/** Output folder and its generation (the folder is a link to it). */
-function removeOutput(out) {
-  removeQuietly(realpathSync(out));
-  removeQuietly(out);
-}
-
 function scaling(work) {
-  // Loaded with --import into each measured build: records its peak RSS.
-  const hook = join(work, "rss-hook.mjs");
-  writeFileSync(hook, `const { writeFileSync } = await import("node:fs");\nprocess.once("exit", () => writeFileSync(process.env.BENCH_RSS_FILE, String(process.resourceUsage().maxRSS)));\n`);
   const rows = [];
   for (const web of SIZES) {
     const dir = join(work, `synthetic-${web}`);
@@ -263,21 +278,18 @@ function scaling(work) {
     const file = join(dir, "topology.yaml");
     writeFileSync(file, topology);
     writeFileSync(join(dir, "topology.secrets.yaml"), secrets);
-    const row = { web, hosts, topologyBytes: Buffer.byteLength(topology) };
-    const runs = web <= 1000 ? SCALE_RUNS : 1;
-    const walls = [];
-    const rss = [];
+    const row = { web, hosts };
+    const runs = [];
     try {
-      for (let i = 0; i < runs; i++) {
+      for (let i = 0; i < (web <= 1000 ? SCALE_RUNS : 1); i++) {
         const out = join(dir, `out-${i}`);
-        const rssFile = join(dir, "rss");
-        walls.push(timed(["--import", pathToFileURL(hook).href, BIN, "build", file, "-o", out, "--frozen-secrets"], { BENCH_RSS_FILE: rssFile }));
-        rss.push(Number(readFileSync(rssFile, "utf8")) * 1024);
+        runs.push(measure(work, [BIN, "build", file, "-o", out, "--frozen-secrets"]));
         if (i === 0) Object.assign(row, treeSize(out));
         removeOutput(out);
       }
-      row.buildMs = median(walls);
-      row.rss = Math.max(...rss);
+      row.buildMs = median(runs.map((r) => r.wall));
+      row.cpuMs = median(runs.map((r) => r.cpuMs));
+      row.rss = Math.max(...runs.map((r) => r.rssBytes));
     } catch (e) {
       row.error = e.message.split("\n").slice(1, 2).join(" ").trim() || e.message;
     }
@@ -286,8 +298,8 @@ function scaling(work) {
     removeQuietly(dir);
   }
   console.log("scaling: synthetic topologies, one cell (WordPress pool, MariaDB primary + 2 replicas,");
-  console.log("GlusterFS volume of 6 bricks) per 100 web hosts; hacompile build, whole process");
-  console.log(`  ${"web hosts".padStart(9)} ${"hosts".padStart(7)} ${"build".padStart(9)} ${"x prev".padStart(7)} ${"peak RSS".padStart(9)} ${"output".padStart(10)} ${"files".padStart(8)} ${"files/s".padStart(8)}`);
+  console.log("GlusterFS volume of 6 bricks) per 100 web hosts; hacompile build, whole process (wall; CPU = user + system)");
+  console.log(`  ${"web hosts".padStart(9)} ${"hosts".padStart(7)} ${"build".padStart(9)} ${"x prev".padStart(7)} ${"CPU".padStart(9)} ${"peak RSS".padStart(9)} ${"output".padStart(10)} ${"files".padStart(8)} ${"files/s".padStart(8)}`);
   let prev;
   for (const r of rows) {
     if (r.error) {
@@ -297,7 +309,7 @@ function scaling(work) {
     }
     const ratio = prev ? `${(r.buildMs / prev.buildMs).toFixed(1)}x` : "";
     console.log(
-      `  ${num(r.web).padStart(9)} ${num(r.hosts).padStart(7)} ${secs(r.buildMs).padStart(9)} ${ratio.padStart(7)} ${mib(r.rss).padStart(9)} ${mib(r.bytes).padStart(10)} ${num(r.files).padStart(8)} ${num(Math.round(r.files / (r.buildMs / 1000))).padStart(8)}`,
+      `  ${num(r.web).padStart(9)} ${num(r.hosts).padStart(7)} ${secs(r.buildMs).padStart(9)} ${ratio.padStart(7)} ${secs(r.cpuMs).padStart(9)} ${mib(r.rss).padStart(9)} ${mib(r.bytes).padStart(10)} ${num(r.files).padStart(8)} ${num(Math.round(r.files / (r.buildMs / 1000))).padStart(8)}`,
     );
     prev = r;
   }
@@ -334,5 +346,6 @@ if (process.argv[1] === new URL(import.meta.url).pathname) {
   } finally {
     removeQuietly(work);
   }
+  console.log(`load at end: ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
   console.log("reproduce: npm run bench (BENCH_DIR, BENCH_RUNS, BENCH_SIZES, BENCH_SCALE_RUNS: see scripts/bench.mjs)");
 }
