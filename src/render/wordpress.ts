@@ -179,7 +179,9 @@ function render(ctx: RenderContext, host: Host): Contribution {
   if (!pool) return {};
   const files: HostFile[] = [siteConfig(ctx, host, pool)];
   const services: ServiceSpec[] = [];
-  const packages = ["wordpress"];
+  // The theme is only a Recommends of Debian's wordpress, which every target installs
+  // without: with no theme WordPress answers every page with an empty body.
+  const packages = ["wordpress", "wordpress-theme-twentytwentythree"];
   if (pool.members[0]?.host === host.name) {
     const argv = cronArgv(ctx.graph, host, pool);
     files.push(...cronFiles(ctx.graph, pool, argv));

@@ -142,7 +142,7 @@ ensure_service() { # unit
 }
 
 if live; then
-  ensure_packages curl nftables nginx-light php8.2-fpm php8.2-mysql wordpress
+  ensure_packages curl nftables nginx-light php8.2-fpm php8.2-mysql wordpress wordpress-theme-twentytwentythree
 fi
 
 install_file 0644 root root ce0646d5f52fd7811b19f124f8f5fe3e8423b5157bfea119ac34a59785b768d8 hacompile-firewall.service /etc/hacompile/firewall.nft

@@ -142,7 +142,7 @@ ensure_service() { # unit
 }
 
 if live; then
-  ensure_packages curl nftables nginx-light php8.2-fpm php8.2-mysql wordpress
+  ensure_packages curl nftables nginx-light php8.2-fpm php8.2-mysql wordpress wordpress-theme-twentytwentythree
 fi
 
 install_file 0644 root root b3773fa6e42c2fa50ee98b6bf8e8820aa1752aed7d2c661b8c8ed3b462526764 hacompile-firewall.service /etc/hacompile/firewall.nft

@@ -142,7 +142,7 @@ ensure_service() { # unit
 }
 
 if live; then
-  ensure_packages curl nftables nginx-light php8.2-fpm php8.2-mysql wordpress
+  ensure_packages curl nftables nginx-light php8.2-fpm php8.2-mysql wordpress wordpress-theme-twentytwentythree
 fi
 
 install_file 0644 root root f45939807caf59f84ff0e9ae8510911ef05b41e2d7f6352fb663a1d28c7f2bc1 hacompile-firewall.service /etc/hacompile/firewall.nft

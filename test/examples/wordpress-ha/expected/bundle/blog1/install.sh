@@ -142,7 +142,7 @@ ensure_service() { # unit
 }
 
 if live; then
-  ensure_packages curl glusterfs-client nftables nginx-light php8.2-fpm php8.2-mysql wordpress
+  ensure_packages curl glusterfs-client nftables nginx-light php8.2-fpm php8.2-mysql wordpress wordpress-theme-twentytwentythree
 fi
 
 install_file 0644 root root 0930f8dd078284247c6eeeda3bb7f1d9a8faa794657d652accdc2078585f1ec0 hacompile-firewall.service /etc/hacompile/firewall.nft

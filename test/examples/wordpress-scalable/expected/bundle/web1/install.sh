@@ -142,7 +142,7 @@ ensure_service() { # unit
 }
 
 if live; then
-  ensure_packages curl glusterfs-client nftables nginx-light php8.2-fpm php8.2-mysql wordpress
+  ensure_packages curl glusterfs-client nftables nginx-light php8.2-fpm php8.2-mysql wordpress wordpress-theme-twentytwentythree
 fi
 
 install_file 0644 root root 86d81a28793ad84341326124bae17cbf8329acfebde33f880ed1fd55f6fe4b64 hacompile-firewall.service /etc/hacompile/firewall.nft
