@@ -18,6 +18,7 @@
 // A volume's URL path is where the web tier serves its files: WordPress
 // serves WP_CONTENT_DIR under <route>/wp-content/; "-" when it is not served.
 import { readFileSync } from "node:fs";
+import { pathToFileURL } from "node:url";
 import type { Graph } from "../../src/graph/model.js";
 import { WP_CONTENT_DIR } from "../../src/render/wordpress.js";
 
@@ -52,10 +53,16 @@ export function planLines(graph: Graph): string[] {
   return lines;
 }
 
-const path = process.argv[2];
-if (path === undefined) {
-  process.stderr.write("usage: plan.js <graph.json>\n");
-  process.exit(2);
+function main(argv: readonly string[]): void {
+  const path = argv[0];
+  if (path === undefined) {
+    process.stderr.write("usage: plan.js <graph.json>\n");
+    process.exitCode = 2;
+    return;
+  }
+  const graph = JSON.parse(readFileSync(path, "utf8")) as Graph;
+  process.stdout.write(planLines(graph).join("\n") + "\n");
 }
-const graph = JSON.parse(readFileSync(path, "utf8")) as Graph;
-process.stdout.write(planLines(graph).join("\n") + "\n");
+
+// Only as a program: a test runner that imports every file under dist/test must not run it.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) main(process.argv.slice(2));

@@ -465,7 +465,14 @@ declare -a SERVICES=()
 stack_up() {
   local t
   t=$(now_us)
-  mapfile -t SERVICES < <(dc config --services 2>"$LOGS/compose-config.log")
+  # Those `up` starts: the ones outside any profile (the entrance is in one).
+  mapfile -t SERVICES < <(python3 -c '
+import sys, yaml
+doc = yaml.safe_load(open(sys.argv[1]))
+for name, s in doc["services"].items():
+    if not s.get("profiles"):
+        print(name)
+' "$COMPOSE_DIR/compose.yaml")
   STACK_UP=1
   if ! timeout "$UP_TIMEOUT" docker-compose --ansi never --project-directory "$COMPOSE_DIR" -f "$COMPOSE_DIR/compose.yaml" up -d --no-build >"$LOGS/compose-up.log" 2>&1; then
     bad "docker-compose up -d (${#SERVICES[@]} services, $(since "$t") s)"
