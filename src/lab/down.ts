@@ -93,7 +93,12 @@ export async function teardown(layout: LabLayout): Promise<void> {
     await sleep(100);
   }
   for (const n of names) await deleteNamespace(n);
-  keepHostLogs(layout.workDir);
+  // Files are not what the lab must not leave behind: keeping logs is best effort.
+  try {
+    keepHostLogs(layout.workDir);
+  } catch {
+    // A log folder that cannot move stays where it was, and goes with the rest.
+  }
   if (existsSync(layout.workDir)) {
     for (const e of readdirSync(layout.workDir)) if (e !== "logs") rmSync(join(layout.workDir, e), { recursive: true, force: true });
   }

@@ -109,12 +109,15 @@ export function loadFigures(records: readonly HttpRecord[], ok: (r: HttpRecord) 
 }
 
 /**
- * Seconds from `at` until the service answered again: the end of the first
- * good response to a request sent at or after `at`.
+ * The longest time, in seconds, without a good answer between the first and
+ * the last good one: with requests every 10 ms, how long the service did not
+ * answer across a fault (answers that came late still end the gap).
  */
-export function answeredAfter(records: readonly HttpRecord[], at: number, ok: (r: HttpRecord) => boolean): number | undefined {
-  const ends = records.filter((r) => r.start >= at && ok(r)).map((r) => r.end);
-  return ends.length === 0 ? undefined : round((Math.min(...ends) - at) / 1000, 3);
+export function longestGap(records: readonly HttpRecord[], ok: (r: HttpRecord) => boolean): number {
+  const ends = records.filter(ok).map((r) => r.end).sort((a, b) => a - b);
+  let gap = 0;
+  for (let i = 1; i < ends.length; i++) gap = Math.max(gap, ends[i]! - ends[i - 1]!);
+  return round(gap / 1000, 3);
 }
 
 /** A short description of why requests failed: "12 ECONNREFUSED, 3 status 502". */

@@ -2,7 +2,7 @@
 import { cpus } from "node:os";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { compileForLab, labUp, type Lab } from "./up.js";
+import { compileForLab, LabBusy, labUp, type Lab } from "./up.js";
 import { labLayout, type LabLayout } from "./layout.js";
 import { leftovers, teardown } from "./down.js";
 import { formatReport, tally, type LabReport, type Scenario, type ScenarioResult, type Skipped } from "./scenario.js";
@@ -16,17 +16,39 @@ const log = (line: string): void => {
 
 const seconds = (ms: number): number => Math.round(ms / 100) / 10;
 
+/** One teardown per lab and process: a signal and a failing run may both ask for it. */
+const teardowns = new Map<string, Promise<void>>();
+function teardownOnce(layout: LabLayout): Promise<void> {
+  let p = teardowns.get(layout.workDir);
+  if (!p) {
+    p = teardown(layout);
+    teardowns.set(layout.workDir, p);
+  }
+  return p;
+}
+
+/** The running lab: a signal stops its supervisor's restarts first, and the scenarios. */
+let running: Lab | undefined;
+let interrupted = false;
+
 /**
  * Ctrl-C or a TERM while the lab runs: tear everything down before exiting,
  * as for any other failure. Returns the function that removes the handlers.
  */
 function teardownOnSignal(layout: LabLayout): () => void {
   const handler = (sig: NodeJS.Signals): void => {
+    if (interrupted) return;
     log(`${sig}: tearing the lab down`);
-    void teardown(layout).finally(() => process.exit(130));
+    interrupted = true;
+    running?.sup.release();
+    teardownOnce(layout)
+      .catch((e: unknown) => log(`teardown: ${e instanceof Error ? e.message : String(e)}`))
+      .finally(() => process.exit(130));
   };
-  process.once("SIGINT", handler);
-  process.once("SIGTERM", handler);
+  // on, not once: execa's signal-exit kills the process again with the same
+  // signal when it finds no other listener, which would cut the teardown short.
+  process.on("SIGINT", handler);
+  process.on("SIGTERM", handler);
   return () => {
     process.off("SIGINT", handler);
     process.off("SIGTERM", handler);
@@ -36,13 +58,15 @@ function teardownOnSignal(layout: LabLayout): () => void {
 async function upOrClean(file: string): Promise<Lab> {
   try {
     const lab = await labUp(file, log);
+    running = lab;
     await waitForVip(lab);
     await installSites(lab);
     return lab;
   } catch (e) {
+    if (e instanceof LabBusy) throw e;
     const { graph } = compileForLab(file);
     log("lab up failed: tearing down");
-    await teardown(labLayout(graph.name));
+    await teardownOnce(labLayout(graph.name));
     throw e;
   }
 }
@@ -68,7 +92,7 @@ export async function labDown(file: string): Promise<number> {
   const { graph } = compileForLab(file);
   const layout = labLayout(graph.name);
   const state = loadState(layout.workDir);
-  await teardown(layout);
+  await teardownOnce(layout);
   const left = state ? await leftovers(layout, state) : [];
   for (const l of left) log(`left behind: ${l}`);
   log(left.length === 0 ? `lab ${graph.name} is down` : `lab ${graph.name}: teardown incomplete`);
@@ -103,6 +127,7 @@ async function runTest(file: string, jsonPath: string | undefined, t0: number, s
   lab.sup.watch = true;
   try {
     for (const s of scenarios) {
+      if (interrupted) break;
       log(`--- ${s.name}: ${s.title}`);
       const st = Date.now();
       let r: ScenarioResult;
@@ -119,7 +144,7 @@ async function runTest(file: string, jsonPath: string | undefined, t0: number, s
     lab.sup.release();
   }
   const tScen = Date.now();
-  await teardown(lab.layout);
+  await teardownOnce(lab.layout);
   const left = await leftovers(lab.layout, lab.state);
   const tDown = Date.now();
   results.push({

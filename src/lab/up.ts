@@ -35,6 +35,9 @@ export interface Lab {
   readonly log: (line: string) => void;
 }
 
+/** Another run's lab is there: this run started nothing and must remove nothing. */
+export class LabBusy extends LabError {}
+
 /** A oneshot's bound; the bootstraps' own waits are shorter. */
 const ONESHOT_TIMEOUT_MS = 240_000;
 
@@ -175,7 +178,7 @@ export async function labUp(file: string, log: (line: string) => void): Promise<
   await preflight(plans);
   const layout = labLayout(graph.name);
   if ((await labNamespaces(layout)).length > 0 || loadState(layout.workDir) !== undefined) {
-    throw new LabError(`a lab of ${graph.name} is up already (or was not torn down): hacompile lab down ${file}`);
+    throw new LabBusy(`a lab of ${graph.name} is up already (or was not torn down): hacompile lab down ${file}`);
   }
   rmSync(layout.workDir, { recursive: true, force: true });
   mkdirSync(join(layout.workDir, "shim"), { recursive: true });

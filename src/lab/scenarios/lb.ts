@@ -3,7 +3,7 @@
 // nginx, then whatever their units' restart policy does); its nginx alone
 // dies and stays down, which only the health tracking can notice.
 import { nowMs, sleep } from "../exec.js";
-import { answeredAfter, failureKinds, loadFigures, round, type HttpRecord } from "../http.js";
+import { failureKinds, loadFigures, longestGap, round, type HttpRecord } from "../http.js";
 import { setPort } from "../netns.js";
 import type { Figures, Outcome, Scenario } from "../scenario.js";
 import type { Lab } from "../up.js";
@@ -66,7 +66,7 @@ async function linkDown(lab: Lab): Promise<Outcome> {
   const fb = loadFigures(after, ok);
   const figures: Figures = {
     "VIP moved s": moved,
-    "answered s": answeredAfter(records, faultAt, ok) ?? null,
+    "no answer s": longestGap(records, ok),
     "failed (failover)": `${fo.failed}/${fo.sent}`,
     "slow (failover)": fo.slow,
     "failed (failback)": `${fb.failed}/${fb.sent}`,
@@ -109,7 +109,7 @@ async function crash(lab: Lab): Promise<Outcome> {
   const holders = await settle(lab, active);
   const f = loadFigures(records, ok);
   figures["VIP moved s"] = movedAfter(watch, active, faultAt);
-  figures["answered s"] = answeredAfter(records, faultAt, ok) ?? null;
+  figures["no answer s"] = longestGap(records, ok);
   figures["failed"] = `${f.failed}/${f.sent}`;
   figures["slow"] = f.slow;
   if (f.failed > 0) figures["failures"] = failureKinds(records, ok);
@@ -141,7 +141,7 @@ async function nginxDown(lab: Lab): Promise<Outcome> {
   const fb = loadFigures(after, ok);
   const figures: Figures = {
     "VIP moved s": moved,
-    "answered s": answeredAfter(records, faultAt, ok) ?? null,
+    "no answer s": longestGap(records, ok),
     "failed (nginx down)": `${fo.failed}/${fo.sent}`,
     "slow (nginx down)": fo.slow,
     "failed (failback)": `${fb.failed}/${fb.sent}`,
