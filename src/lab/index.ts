@@ -2,7 +2,7 @@
 import { cpus } from "node:os";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { compileForLab, LabBusy, labUp, type Lab } from "./up.js";
+import { compileForLab, LabBusy, labUp, type Compiled, type Lab } from "./up.js";
 import { labLayout, type LabLayout } from "./layout.js";
 import { leftovers, teardown } from "./down.js";
 import { formatReport, tally, type LabReport, type Scenario, type ScenarioResult, type Skipped } from "./scenario.js";
@@ -55,27 +55,27 @@ function teardownOnSignal(layout: LabLayout): () => void {
   };
 }
 
-async function upOrClean(file: string): Promise<Lab> {
+async function upOrClean(file: string, compiled: Compiled): Promise<Lab> {
   try {
-    const lab = await labUp(file, log);
+    const lab = await labUp(file, compiled, log);
     running = lab;
     await waitForVip(lab);
     await installSites(lab);
     return lab;
   } catch (e) {
     if (e instanceof LabBusy) throw e;
-    const { graph } = compileForLab(file);
     log("lab up failed: tearing down");
-    await teardownOnce(labLayout(graph.name));
+    await teardownOnce(labLayout(compiled.graph.name));
     throw e;
   }
 }
 
 export async function labUpCommand(file: string): Promise<number> {
-  const untrap = teardownOnSignal(labLayout(compileForLab(file).graph.name));
+  const compiled = compileForLab(file);
+  const untrap = teardownOnSignal(labLayout(compiled.graph.name));
   let lab: Lab;
   try {
-    lab = await upOrClean(file);
+    lab = await upOrClean(file, compiled);
   } finally {
     untrap();
   }
@@ -101,20 +101,27 @@ export async function labDown(file: string): Promise<number> {
 
 export async function labTest(file: string, jsonPath: string | undefined): Promise<number> {
   const t0 = Date.now();
-  const { graph } = compileForLab(file);
-  const { scenarios, skipped } = scenariosFor(graph);
-  const untrap = teardownOnSignal(labLayout(graph.name));
+  const compiled = compileForLab(file);
+  const { scenarios, skipped } = scenariosFor(compiled.graph);
+  const untrap = teardownOnSignal(labLayout(compiled.graph.name));
   try {
-    return await runTest(file, jsonPath, t0, scenarios, skipped);
+    return await runTest(file, compiled, jsonPath, t0, scenarios, skipped);
   } finally {
     untrap();
   }
 }
 
-async function runTest(file: string, jsonPath: string | undefined, t0: number, scenarios: readonly Scenario[], skipped: readonly Skipped[]): Promise<number> {
+async function runTest(
+  file: string,
+  compiled: Compiled,
+  jsonPath: string | undefined,
+  t0: number,
+  scenarios: readonly Scenario[],
+  skipped: readonly Skipped[],
+): Promise<number> {
   let lab: Lab;
   try {
-    lab = await upOrClean(file);
+    lab = await upOrClean(file, compiled);
   } catch (e) {
     // CI reads the last line: every scenario failed, since none could run.
     log(`lab up failed: ${e instanceof Error ? e.message : String(e)}`);

@@ -16,11 +16,11 @@ import { restarts, type Ending, type RestartPolicy } from "./units.js";
 interface Running {
   readonly host: string;
   readonly spec: ServiceSpec;
-  pid: number;
-  child: ChildProcess | undefined;
-  /** Set by stop(): the end is wanted, no restart. */
+  readonly pid: number;
+  readonly child: ChildProcess;
+  /** Set by stop() and kill(): the end is wanted, no restart. */
   stopping: boolean;
-  exited: Promise<Ending>;
+  readonly exited: Promise<Ending>;
 }
 
 export interface RestartEvent {
@@ -51,7 +51,7 @@ export function groupMembers(pgid: number): number[] {
   return out;
 }
 
-/** Whether a PID is alive (and not a zombie). */
+/** Whether a PID exists (a zombie counts). */
 export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -159,10 +159,6 @@ export class Supervisor {
     }
   }
 
-  pidOf(host: string, service: string): number | undefined {
-    return this.running.get(this.key(host, service))?.pid;
-  }
-
   /** kill -9 of the whole unit, as a crash would; the restart policy decides what follows. */
   async crash(host: string, service: string): Promise<void> {
     const r = this.running.get(this.key(host, service));
@@ -219,15 +215,13 @@ export class Supervisor {
   async oneshot(host: string, spec: ServiceSpec, timeoutMs: number): Promise<RunResult> {
     const fd = this.openLog(host, spec.name, `run ${spec.command.join(" ")}`);
     closeSync(fd);
-    const r = await run("nsenter", [...nsenterArgs(this.holder(host).pid), "sh", "-c", '"$@" >>"$0" 2>&1', this.logPath(host, spec.name), ...spec.command], {
-      timeoutMs,
-    });
-    return r;
+    // The log's path is the same inside the host: the lab's work folder is mounted at its own path there.
+    return run("nsenter", [...nsenterArgs(this.holder(host).pid), "sh", "-c", '"$@" >>"$0" 2>&1', this.logPath(host, spec.name), ...spec.command], { timeoutMs });
   }
 
   /** Ends supervision: no more restarts; the processes are left to the teardown. */
   release(): void {
     this.watch = false;
-    for (const r of this.running.values()) r.child?.removeAllListeners();
+    for (const r of this.running.values()) r.child.removeAllListeners();
   }
 }
