@@ -20,8 +20,9 @@
 #   entrance, replication, the shared volume, a load balancer failover.
 # HACOMPILE_CI_CACHE (default /var/cache/hacompile-ci) keeps the base root
 # file system and the built images between runs, keyed by sha256 of what made
-# them; a run without it only takes longer. Every wait is bounded in count
-# and time; every step prints its duration.
+# them; a run without it only takes longer. HACOMPILE_COMPOSE_UP_LOGS=<dir>
+# keeps the run's logs, each container's output among them. Every wait is
+# bounded in count and time; every step prints its duration.
 set -uo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -57,6 +58,10 @@ finish() {
   t=$(now_us)
   stack_down
   stop_engine
+  # HACOMPILE_COMPOSE_UP_LOGS=<dir>: keep this run's logs (every container's output in stack.log) there.
+  if [ -n "${HACOMPILE_COMPOSE_UP_LOGS:-}" ] && [ -n "$LOGS" ] && [ -d "$LOGS" ]; then
+    mkdir -p "$HACOMPILE_COMPOSE_UP_LOGS" && cp -r "$LOGS/." "$HACOMPILE_COMPOSE_UP_LOGS/"
+  fi
   if [ -n "$WORK" ]; then rm -rf "$WORK" || CLEANUP_PROBLEMS+=("cannot remove $WORK"); fi
   if [ -n "$WORK" ]; then
     if [ "${#CLEANUP_PROBLEMS[@]}" -eq 0 ]; then

@@ -182,6 +182,8 @@ stack_down() {
   fi
   [ "$STACK_UP" = 1 ] || return 0
   for p in "${PROFILES[@]}"; do profiles+=(--profile "$p"); done
+  timeout 120 docker-compose --ansi never --project-directory "$COMPOSE_DIR" -f "$COMPOSE_DIR/compose.yaml" "${profiles[@]}" \
+    logs --no-color --timestamps >"$LOGS/stack.log" 2>&1
   if ! timeout 300 docker-compose --ansi never --project-directory "$COMPOSE_DIR" -f "$COMPOSE_DIR/compose.yaml" "${profiles[@]}" \
     down -v --remove-orphans >"$LOGS/compose-down.log" 2>&1; then
     bad "docker-compose down -v"
