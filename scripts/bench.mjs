@@ -244,6 +244,7 @@ const { completeSecrets } = await import(dist + "/src/secrets.js");
 const { emit } = await import(dist + "/src/emit.js");
 const { targets } = await import(dist + "/targets/index.js");
 const text = readFileSync(file, "utf8");
+const c0 = process.cpuUsage();
 const t0 = performance.now();
 const r = compile(text, file);
 if (!r.graph) {
@@ -256,9 +257,10 @@ const { secrets } = completeSecrets(r.graph, undefined, (n) => "F".repeat(n));
 const t1 = performance.now();
 const { files } = emit(r.graph, secrets, targets);
 const t2 = performance.now();
+const c = process.cpuUsage(c0);
 let bytes = 0;
 for (const f of files) bytes += Buffer.byteLength(f.content, "utf8");
-process.stdout.write(JSON.stringify({ compileMs: t1 - t0, emitMs: t2 - t1, files: files.length, bytes, maxRssKiB: process.resourceUsage().maxRSS }));
+process.stdout.write(JSON.stringify({ compileMs: t1 - t0, emitMs: t2 - t1, cpuMs: (c.user + c.system) / 1000, files: files.length, bytes, maxRssKiB: process.resourceUsage().maxRSS }));
 `;
 
 function inMemory(work, topology) {
@@ -299,7 +301,7 @@ function scaling(work) {
   }
   console.log("scaling: synthetic topologies, one cell (WordPress pool, MariaDB primary + 2 replicas,");
   console.log("GlusterFS volume of 6 bricks) per 100 web hosts; hacompile build, whole process (wall; CPU = user + system)");
-  console.log(`  ${"web hosts".padStart(9)} ${"hosts".padStart(7)} ${"build".padStart(9)} ${"x prev".padStart(7)} ${"CPU".padStart(9)} ${"peak RSS".padStart(9)} ${"output".padStart(10)} ${"files".padStart(8)} ${"files/s".padStart(8)}`);
+  console.log(`  ${"web hosts".padStart(9)} ${"hosts".padStart(7)} ${"build".padStart(9)} ${"x prev".padStart(7)} ${"CPU".padStart(9)} ${"x prev".padStart(7)} ${"peak RSS".padStart(9)} ${"output".padStart(10)} ${"files".padStart(8)} ${"files/s".padStart(8)}`);
   let prev;
   for (const r of rows) {
     if (r.error) {
@@ -308,14 +310,15 @@ function scaling(work) {
       continue;
     }
     const ratio = prev ? `${(r.buildMs / prev.buildMs).toFixed(1)}x` : "";
+    const cpuRatio = prev ? `${(r.cpuMs / prev.cpuMs).toFixed(1)}x` : "";
     console.log(
-      `  ${num(r.web).padStart(9)} ${num(r.hosts).padStart(7)} ${secs(r.buildMs).padStart(9)} ${ratio.padStart(7)} ${secs(r.cpuMs).padStart(9)} ${mib(r.rss).padStart(9)} ${mib(r.bytes).padStart(10)} ${num(r.files).padStart(8)} ${num(Math.round(r.files / (r.buildMs / 1000))).padStart(8)}`,
+      `  ${num(r.web).padStart(9)} ${num(r.hosts).padStart(7)} ${secs(r.buildMs).padStart(9)} ${ratio.padStart(7)} ${secs(r.cpuMs).padStart(9)} ${cpuRatio.padStart(7)} ${mib(r.rss).padStart(9)} ${mib(r.bytes).padStart(10)} ${num(r.files).padStart(8)} ${num(Math.round(r.files / (r.buildMs / 1000))).padStart(8)}`,
     );
     prev = r;
   }
   console.log("");
   console.log("in memory: validated, lowered and rendered (compile + emit of every target, nothing written)");
-  console.log(`  ${"web hosts".padStart(9)} ${"compile".padStart(9)} ${"emit".padStart(9)} ${"total".padStart(9)} ${"x prev".padStart(7)} ${"peak RSS".padStart(9)} ${"output".padStart(10)}`);
+  console.log(`  ${"web hosts".padStart(9)} ${"compile".padStart(9)} ${"emit".padStart(9)} ${"total".padStart(9)} ${"x prev".padStart(7)} ${"CPU".padStart(9)} ${"x prev".padStart(7)} ${"peak RSS".padStart(9)} ${"output".padStart(10)}`);
   let prevMem;
   for (const r of rows) {
     const m = r.memory;
@@ -325,11 +328,12 @@ function scaling(work) {
       continue;
     }
     const total = m.compileMs + m.emitMs;
-    const ratio = prevMem ? `${(total / prevMem).toFixed(1)}x` : "";
+    const ratio = prevMem ? `${(total / prevMem.total).toFixed(1)}x` : "";
+    const cpuRatio = prevMem ? `${(m.cpuMs / prevMem.cpuMs).toFixed(1)}x` : "";
     console.log(
-      `  ${num(r.web).padStart(9)} ${secs(m.compileMs).padStart(9)} ${secs(m.emitMs).padStart(9)} ${secs(total).padStart(9)} ${ratio.padStart(7)} ${mib(m.maxRssKiB * 1024).padStart(9)} ${mib(m.bytes).padStart(10)}`,
+      `  ${num(r.web).padStart(9)} ${secs(m.compileMs).padStart(9)} ${secs(m.emitMs).padStart(9)} ${secs(total).padStart(9)} ${ratio.padStart(7)} ${secs(m.cpuMs).padStart(9)} ${cpuRatio.padStart(7)} ${mib(m.maxRssKiB * 1024).padStart(9)} ${mib(m.bytes).padStart(10)}`,
     );
-    prevMem = total;
+    prevMem = { total, cpuMs: m.cpuMs };
   }
   console.log("");
 }
