@@ -21,14 +21,6 @@ const CONNECT_TIMEOUT = "1s";
 const MAX_TRIES = 3;
 /** Bounds the total time spent retrying one request. */
 const NEXT_UPSTREAM_TIMEOUT = "10s";
-/** Idle connections kept open to each pool, per worker. */
-const UPSTREAM_KEEPALIVE = 32;
-/**
- * Shorter than the web tier's keepalive_timeout (65 s, nginx-main.ts), so the
- * LB closes an idle connection before the web host does and never sends a
- * request down a connection that is being closed under it.
- */
-const UPSTREAM_KEEPALIVE_TIMEOUT = "60s";
 
 /**
  * TCP keepalive timers of a load balancer (sysctl.d; nginx's upstream
@@ -56,8 +48,6 @@ interface UpstreamView {
   readonly name: string;
   /** Complete `server` parameters, e.g. "10.0.0.21:80 max_fails=1 fail_timeout=5s". */
   readonly servers: readonly string[];
-  readonly keepalive: number;
-  readonly keepaliveTimeout: string;
 }
 
 interface LocationView {
@@ -107,8 +97,6 @@ function upstreamView(pool: Pool): UpstreamView {
   return {
     name: upstreamName(pool.name),
     servers: pool.members.map((m) => `${ngx(m.address)}:${m.port} max_fails=${MAX_FAILS} fail_timeout=${FAIL_TIMEOUT}`),
-    keepalive: UPSTREAM_KEEPALIVE,
-    keepaliveTimeout: UPSTREAM_KEEPALIVE_TIMEOUT,
   };
 }
 

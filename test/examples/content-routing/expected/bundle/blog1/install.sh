@@ -147,7 +147,7 @@ fi
 
 install_file 0644 root root ce0646d5f52fd7811b19f124f8f5fe3e8423b5157bfea119ac34a59785b768d8 hacompile-firewall.service /etc/hacompile/firewall.nft
 install_file 0644 root root a95146c84d301a0c25ab883f434b92a80ec78d2ed0bbd5b7e378ac122f4fc8e1 nginx.service /etc/nginx/hacompile/web-blog.conf
-install_file 0644 root root 5a4a791612a87793aab3f8c812232a42621aba278a10ea51c68980f309c1d09d nginx.service /etc/nginx/nginx.conf
+install_file 0644 root root 174c20561909a880159779a0a47dd5a9d6935cf8b57c5f5fe8a3344233ae71da nginx.service /etc/nginx/nginx.conf
 install_file 0644 root root 160f5b5ca3f035ae4def0d127e3f5b291f742ebb13dfbea534002a347cbbf3fb php8.2-fpm.service /etc/php/8.2/fpm/pool.d/hacompile-blog.conf
 install_file 0644 root root e717b30b966ef8c657b2f08e351e0bb8d0d8c488c8161f072f34a245791eeb2b php8.2-fpm.service /etc/php/8.2/fpm/pool.d/www.conf
 install_file 0644 root root 52452672b06e1e94df3b52bcb8efd0618a065daa2af4c6afaecc2c18dfb61fbf hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service

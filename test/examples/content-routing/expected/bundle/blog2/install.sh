@@ -147,7 +147,7 @@ fi
 
 install_file 0644 root root c0d758f20fce4e6403c2ade175509617cdaefd2a7596b2365614443deeda1740 hacompile-firewall.service /etc/hacompile/firewall.nft
 install_file 0644 root root 2e8a470b497798b8dff9a48fa54787de20e4a27548970ad4a1096a5c211f3f23 nginx.service /etc/nginx/hacompile/web-blog.conf
-install_file 0644 root root 5a4a791612a87793aab3f8c812232a42621aba278a10ea51c68980f309c1d09d nginx.service /etc/nginx/nginx.conf
+install_file 0644 root root 174c20561909a880159779a0a47dd5a9d6935cf8b57c5f5fe8a3344233ae71da nginx.service /etc/nginx/nginx.conf
 install_file 0644 root root d94a7ed1c31185b0c16afcb6d4933459ac8ca5b8536cbaf2fb02f477cbab502a php8.2-fpm.service /etc/php/8.2/fpm/pool.d/hacompile-blog.conf
 install_file 0644 root root e717b30b966ef8c657b2f08e351e0bb8d0d8c488c8161f072f34a245791eeb2b php8.2-fpm.service /etc/php/8.2/fpm/pool.d/www.conf
 install_file 0644 root root 52452672b06e1e94df3b52bcb8efd0618a065daa2af4c6afaecc2c18dfb61fbf hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service

@@ -148,8 +148,8 @@ fi
 
 install_file 0644 root root d9a2ed30e3bd40e7f68f25e3aa58b3f5835405bce14891338fa537ef2fe103d8 hacompile-firewall.service /etc/hacompile/firewall.nft
 install_file 0644 root root 35c555a67776f996f5e47707a1dc88ce96121b60c0bc4eeb995676b2b71421e3 keepalived.service /etc/keepalived/keepalived.conf
-install_file 0644 root root 7d38d289aaf1981a06e19222dfb1e2435cb13c806e1deb39d95b4b547c04213f nginx.service /etc/nginx/hacompile/lb.conf
-install_file 0644 root root 5a4a791612a87793aab3f8c812232a42621aba278a10ea51c68980f309c1d09d nginx.service /etc/nginx/nginx.conf
+install_file 0644 root root 47d53d7c5fa459b5459709b0a307b4b4a12198a7131f4671303594aad2bde84b nginx.service /etc/nginx/hacompile/lb.conf
+install_file 0644 root root 174c20561909a880159779a0a47dd5a9d6935cf8b57c5f5fe8a3344233ae71da nginx.service /etc/nginx/nginx.conf
 install_file 0644 root root cadcdf43f5d5fd1dce4d5e1369e6c5f8f73088e485aa714ebd46cf4b39236b1f - /etc/sysctl.d/60-hacompile.conf
 install_file 0644 root root 52452672b06e1e94df3b52bcb8efd0618a065daa2af4c6afaecc2c18dfb61fbf hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service
 install_file 0644 root root 300e0432a3a09f970840dcfbe7e216a7b28bd68beea61aac738e507fc7d89345 - /etc/systemd/system/hacompile.target

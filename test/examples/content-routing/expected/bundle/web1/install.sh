@@ -147,7 +147,7 @@ fi
 
 install_file 0644 root root b3773fa6e42c2fa50ee98b6bf8e8820aa1752aed7d2c661b8c8ed3b462526764 hacompile-firewall.service /etc/hacompile/firewall.nft
 install_file 0644 root root e65d2406775f78cf396ebe7b014f54f55669d2333b720febf8a632d583446e63 nginx.service /etc/nginx/hacompile/web-web.conf
-install_file 0644 root root 5a4a791612a87793aab3f8c812232a42621aba278a10ea51c68980f309c1d09d nginx.service /etc/nginx/nginx.conf
+install_file 0644 root root 174c20561909a880159779a0a47dd5a9d6935cf8b57c5f5fe8a3344233ae71da nginx.service /etc/nginx/nginx.conf
 install_file 0644 root root 3c07559a4469a024b94f3b11d93147f31d78a943639793409e6ea21ba9a481fa php8.2-fpm.service /etc/php/8.2/fpm/pool.d/hacompile-web.conf
 install_file 0644 root root e717b30b966ef8c657b2f08e351e0bb8d0d8c488c8161f072f34a245791eeb2b php8.2-fpm.service /etc/php/8.2/fpm/pool.d/www.conf
 install_file 0644 root root 52452672b06e1e94df3b52bcb8efd0618a065daa2af4c6afaecc2c18dfb61fbf hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service

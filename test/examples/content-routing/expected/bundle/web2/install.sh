@@ -147,7 +147,7 @@ fi
 
 install_file 0644 root root 71c405bd59c36939cc3bff22073f165efe7f457c44d699503b1399e8767c6d8f hacompile-firewall.service /etc/hacompile/firewall.nft
 install_file 0644 root root 5caa5b95fcd11794f693ec2a9239bac8a33863ea7e793269df0d5a0fb9c1d87e nginx.service /etc/nginx/hacompile/web-web.conf
-install_file 0644 root root 5a4a791612a87793aab3f8c812232a42621aba278a10ea51c68980f309c1d09d nginx.service /etc/nginx/nginx.conf
+install_file 0644 root root 174c20561909a880159779a0a47dd5a9d6935cf8b57c5f5fe8a3344233ae71da nginx.service /etc/nginx/nginx.conf
 install_file 0644 root root e6ee4249187013bd664339d1761c9a3a2a268ccf908e9ef50f0ad85e2c3efaf6 php8.2-fpm.service /etc/php/8.2/fpm/pool.d/hacompile-web.conf
 install_file 0644 root root e717b30b966ef8c657b2f08e351e0bb8d0d8c488c8161f072f34a245791eeb2b php8.2-fpm.service /etc/php/8.2/fpm/pool.d/www.conf
 install_file 0644 root root 52452672b06e1e94df3b52bcb8efd0618a065daa2af4c6afaecc2c18dfb61fbf hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service

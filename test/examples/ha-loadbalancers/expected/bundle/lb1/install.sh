@@ -148,8 +148,8 @@ fi
 
 install_file 0644 root root b306f4a44f7cc356a0ffb5ca9fcea487e9e3732a6fd23e9e51cd0e94d74b00b0 hacompile-firewall.service /etc/hacompile/firewall.nft
 install_file 0644 root root 766219ce56992fede8a3cd5cfc55634c4d4fcbf2a5a13376d2064b4cbbee3a32 keepalived.service /etc/keepalived/keepalived.conf
-install_file 0644 root root 3f2472b264cd02c5d15804ddd4c0197a6bc84f3a722484c0305450361124fb29 nginx.service /etc/nginx/hacompile/lb.conf
-install_file 0644 root root d06b7248bc104657f4bf4d8668c9bf461e2d9fd74644d463049a21556dcf72e6 nginx.service /etc/nginx/nginx.conf
+install_file 0644 root root 34f0bea11bd028e3bb0074cb68ae430a47ae4588f28303b7b484a1002aa4c2dd nginx.service /etc/nginx/hacompile/lb.conf
+install_file 0644 root root 7463a6a23ac44c921dc236f77bf5f6e2c888aa89dffd2a1d971c0cf15b644456 nginx.service /etc/nginx/nginx.conf
 install_file 0644 root root 685f692b4f7f427a7f7557160f5cb6b318338c9ee88da4fadf7002a23c86458d - /etc/sysctl.d/60-hacompile.conf
 install_file 0644 root root 923c7514b9d7054aa9cc331467eb8822bd05822928c94e7aaa77e78ba2d8fb3f hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service
 install_file 0644 root root f9914058eedfa6e6283271228b4cc5f551b09b2d032b089edd55944ea783920d - /etc/systemd/system/hacompile.target

@@ -147,7 +147,7 @@ fi
 
 install_file 0644 root root f45939807caf59f84ff0e9ae8510911ef05b41e2d7f6352fb663a1d28c7f2bc1 hacompile-firewall.service /etc/hacompile/firewall.nft
 install_file 0644 root root 7867f5096ae7aa03e23afa198d2e2bf6f4f42805df3028d229f4b8e774292769 nginx.service /etc/nginx/hacompile/web-web.conf
-install_file 0644 root root 3a6bd1c730fdd6770e65e12f053582b95b85a3ddfb2be04c7decda9d16c57d41 nginx.service /etc/nginx/nginx.conf
+install_file 0644 root root 4007265ae342720e0b0868ca594e1899e573c4ff6ed6c230a97f90c67a80ddb0 nginx.service /etc/nginx/nginx.conf
 install_file 0644 root root 0929032853c0815dcd85d3221e4c0b50caa450ce07c2a9d5d4760a6d01d3cb3e php8.2-fpm.service /etc/php/8.2/fpm/pool.d/hacompile-web.conf
 install_file 0644 root root 2aa8247b42f65b2e61726181389c75429704a761dc7e9022e57fa2df9c9137eb php8.2-fpm.service /etc/php/8.2/fpm/pool.d/www.conf
 install_file 0644 root root c6c60b0b801f9e795650b2f192e7f3660e20c5fb875dba5f6c7c00036bdfc8c3 hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service

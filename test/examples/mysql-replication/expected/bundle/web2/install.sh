@@ -147,7 +147,7 @@ fi
 
 install_file 0644 root root d95bae8129540eb9aab1a0b8b785a383f4e839b0e7bc80aef5ddc6378fcfdd2b hacompile-firewall.service /etc/hacompile/firewall.nft
 install_file 0644 root root c7a0bf56ba32549c2f3caf4b05c450b1851472fa1e8d2e385e755be6b1925104 nginx.service /etc/nginx/hacompile/web-web.conf
-install_file 0644 root root 3a6bd1c730fdd6770e65e12f053582b95b85a3ddfb2be04c7decda9d16c57d41 nginx.service /etc/nginx/nginx.conf
+install_file 0644 root root 4007265ae342720e0b0868ca594e1899e573c4ff6ed6c230a97f90c67a80ddb0 nginx.service /etc/nginx/nginx.conf
 install_file 0644 root root 83b2deed5bc0bb78167a44005672ac6c7b5c3f889ca2a4e4a6f663cce53ec09b php8.2-fpm.service /etc/php/8.2/fpm/pool.d/hacompile-web.conf
 install_file 0644 root root 2aa8247b42f65b2e61726181389c75429704a761dc7e9022e57fa2df9c9137eb php8.2-fpm.service /etc/php/8.2/fpm/pool.d/www.conf
 install_file 0644 root root c6c60b0b801f9e795650b2f192e7f3660e20c5fb875dba5f6c7c00036bdfc8c3 hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service

@@ -147,7 +147,7 @@ fi
 
 install_file 0644 root root 0930f8dd078284247c6eeeda3bb7f1d9a8faa794657d652accdc2078585f1ec0 hacompile-firewall.service /etc/hacompile/firewall.nft
 install_file 0644 root root cb547bd0ed20838c4621b376c70836894b290a1682bb6a1b2af38552f8bc4793 nginx.service /etc/nginx/hacompile/web-blog.conf
-install_file 0644 root root 2f9ca2cb16a5b3e76607039bc29d49fd44b33c9bc1d9935d50ef4c633785339c nginx.service /etc/nginx/nginx.conf
+install_file 0644 root root 1369131d771a6f936e6d8a04264cf8c3e93f98d0daf4937665a244a894be1dfb nginx.service /etc/nginx/nginx.conf
 install_file 0644 root root 24ea580b1dbb61489d4a1fbe22dacefb78aded29be24529684ee5f287a388f45 php8.2-fpm.service /etc/php/8.2/fpm/pool.d/hacompile-blog.conf
 install_file 0644 root root c6b99eb510d4990b129a23af2342f353a6c7d9243bf831cd2fd29ad724133bb3 php8.2-fpm.service /etc/php/8.2/fpm/pool.d/www.conf
 install_file 0644 root root 4248c6061e283520249c85e16499b2b85042e45d1d71fd72a03d43859bd1661d hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service

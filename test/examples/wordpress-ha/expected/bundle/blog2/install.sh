@@ -147,7 +147,7 @@ fi
 
 install_file 0644 root root e2f5a821c3c133205f105c1be0a6f36653e03ddf4bab5c3836be80a4401636cf hacompile-firewall.service /etc/hacompile/firewall.nft
 install_file 0644 root root 757d35232fb5ea5568b7bc53778c9673fa9aeda58ef7d850946ce2b567bbc245 nginx.service /etc/nginx/hacompile/web-blog.conf
-install_file 0644 root root 2f9ca2cb16a5b3e76607039bc29d49fd44b33c9bc1d9935d50ef4c633785339c nginx.service /etc/nginx/nginx.conf
+install_file 0644 root root 1369131d771a6f936e6d8a04264cf8c3e93f98d0daf4937665a244a894be1dfb nginx.service /etc/nginx/nginx.conf
 install_file 0644 root root 1e89f79282e8d7ff754ba2d5444b6d9076ed1f5e9fc0fd628a8876d8d19b3c1f php8.2-fpm.service /etc/php/8.2/fpm/pool.d/hacompile-blog.conf
 install_file 0644 root root c6b99eb510d4990b129a23af2342f353a6c7d9243bf831cd2fd29ad724133bb3 php8.2-fpm.service /etc/php/8.2/fpm/pool.d/www.conf
 install_file 0644 root root 4248c6061e283520249c85e16499b2b85042e45d1d71fd72a03d43859bd1661d hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service

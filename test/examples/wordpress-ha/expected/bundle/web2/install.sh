@@ -147,7 +147,7 @@ fi
 
 install_file 0644 root root 87e8dfd64c364e78f0c3f79555b16fe7a3cccb19917f8d9200666d00cc2f13bc hacompile-firewall.service /etc/hacompile/firewall.nft
 install_file 0644 root root 39ff22c074f7c62950f45ddf48d9a8638d1bac630253d92429dcdaa4ebc864d0 nginx.service /etc/nginx/hacompile/web-web.conf
-install_file 0644 root root 2f9ca2cb16a5b3e76607039bc29d49fd44b33c9bc1d9935d50ef4c633785339c nginx.service /etc/nginx/nginx.conf
+install_file 0644 root root 1369131d771a6f936e6d8a04264cf8c3e93f98d0daf4937665a244a894be1dfb nginx.service /etc/nginx/nginx.conf
 install_file 0644 root root 4248c6061e283520249c85e16499b2b85042e45d1d71fd72a03d43859bd1661d hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service
 install_file 0644 root root 5da203d0951c36a3d8c0870b0a43741185ccc0702059c600e9c27d4fcea6d166 - /etc/systemd/system/hacompile.target
 install_file 0644 root root 89efab1876e610fcd336e51e8dfa09d1ff424236bde2e9502b986987bf9dbe15 nginx.service /etc/systemd/system/nginx.service.d/hacompile-restart.conf

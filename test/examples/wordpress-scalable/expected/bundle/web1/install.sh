@@ -147,7 +147,7 @@ fi
 
 install_file 0644 root root 86d81a28793ad84341326124bae17cbf8329acfebde33f880ed1fd55f6fe4b64 hacompile-firewall.service /etc/hacompile/firewall.nft
 install_file 0644 root root 7d13d4bfc7a1efbe12463b19048dead826ccce8493724f777662b67e3e6076fa nginx.service /etc/nginx/hacompile/web-web.conf
-install_file 0644 root root 09b66b168dcdc94ba329ef026494310dcabe7cf605f85bb0a1cc0b836ffdf594 nginx.service /etc/nginx/nginx.conf
+install_file 0644 root root 1aabf4039d6105aba2ec3c98c1ca5f623e672406f7fbcd4b3bb5d1cab1b0bb82 nginx.service /etc/nginx/nginx.conf
 install_file 0644 root root 04925a46f0d2eee6e307d3b8a42348a2f9d0f2d477c006c309779c57f78e4dbe php8.2-fpm.service /etc/php/8.2/fpm/pool.d/hacompile-web.conf
 install_file 0644 root root 3cb6a46ed86bae028dfa3374da66c40ad735720ec62b325245120881a935cadd php8.2-fpm.service /etc/php/8.2/fpm/pool.d/www.conf
 install_file 0644 root root af59500cb4717811e1386994400ffd0f0901b02c7fb6d64326dd0dced45f55bb hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service

@@ -147,7 +147,7 @@ fi
 
 install_file 0644 root root b8b36e7f4bf2fba15f255cb37c684b504f2d2cd121f351c89ac7d4f80223599a hacompile-firewall.service /etc/hacompile/firewall.nft
 install_file 0644 root root 1fb41c37204bf5fb639dea38d2b8b7af8e8a618ce47e5d0debd828461fcdb039 nginx.service /etc/nginx/hacompile/web-web.conf
-install_file 0644 root root 09b66b168dcdc94ba329ef026494310dcabe7cf605f85bb0a1cc0b836ffdf594 nginx.service /etc/nginx/nginx.conf
+install_file 0644 root root 1aabf4039d6105aba2ec3c98c1ca5f623e672406f7fbcd4b3bb5d1cab1b0bb82 nginx.service /etc/nginx/nginx.conf
 install_file 0644 root root 9d3f93b8fddccda34baf468a16eee4fa19797a322f6f72a5875237813db655eb php8.2-fpm.service /etc/php/8.2/fpm/pool.d/hacompile-web.conf
 install_file 0644 root root 3cb6a46ed86bae028dfa3374da66c40ad735720ec62b325245120881a935cadd php8.2-fpm.service /etc/php/8.2/fpm/pool.d/www.conf
 install_file 0644 root root af59500cb4717811e1386994400ffd0f0901b02c7fb6d64326dd0dced45f55bb hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service
