@@ -15,7 +15,14 @@ import { specOf } from "./common.js";
  * inside 2 cores. A static file costs next to nothing.
  */
 const rateOf = (pool: Pool): number => (pool.app === "wordpress" ? 5 : 100);
-const FAULT_S = 4;
+/** How long the daemons stay dead. */
+const KILLED_S = 4;
+/**
+ * How long the link stays down: longer than a request may wait, so that a
+ * request stuck on the vanished host fails instead of being rescued when the
+ * link comes back. The host is gone, as far as the clients can tell.
+ */
+const LINK_DOWN_S = Math.ceil(REQUEST_TIMEOUT_MS / 1000) + 2;
 
 function load(lab: Lab, pool: Pool, seconds: number): Promise<HttpRecord[]> {
   const path = routeUrl(pool.paths[0] ?? "/");
@@ -44,11 +51,11 @@ async function backInRotation(lab: Lab, pool: Pool, host: string): Promise<boole
   }, 20_000, 500);
 }
 
-async function phase(lab: Lab, pool: Pool, fault: () => Promise<void>, repair: () => Promise<void>): Promise<HttpRecord[]> {
-  const running = load(lab, pool, 1 + FAULT_S + 1);
+async function phase(lab: Lab, pool: Pool, seconds: number, fault: () => Promise<void>, repair: () => Promise<void>): Promise<HttpRecord[]> {
+  const running = load(lab, pool, 1 + seconds + 1);
   await sleep(1000);
   await fault();
-  await sleep(FAULT_S * 1000);
+  await sleep(seconds * 1000);
   await repair();
   return running;
 }
@@ -66,6 +73,7 @@ function runFor(pool: Pool): (lab: Lab) => Promise<Outcome> {
     const killed = await phase(
       lab,
       pool,
+      KILLED_S,
       async () => {
         for (const d of [...daemons].reverse()) await lab.sup.kill(victim, d);
       },
@@ -83,6 +91,7 @@ function runFor(pool: Pool): (lab: Lab) => Promise<Outcome> {
     const cut = await phase(
       lab,
       pool,
+      LINK_DOWN_S,
       () => setPort(lab.layout, port, false),
       () => setPort(lab.layout, port, true),
     );
@@ -102,7 +111,7 @@ export function webHostScenarios(graph: Graph): Scenario[] {
     .filter((p) => p.members.length >= 2)
     .map((pool) => ({
       name: `web-host:${pool.name}`,
-      title: `${pool.members[0]!.host} of pool ${pool.name} loses its daemons, then its link, under ${rateOf(pool)} req/s: 0 failed requests`,
+      title: `${pool.members[0]!.host} of pool ${pool.name} loses its daemons (${KILLED_S} s), then its link (${LINK_DOWN_S} s), under ${rateOf(pool)} req/s: 0 failed requests`,
       run: runFor(pool),
     }));
 }
