@@ -20,7 +20,7 @@ export interface LoadSpec {
 }
 
 /** Runs a job in the client namespace; resolves with one record per request. */
-export async function clientHttp(layout: LayoutLike, graph: Graph, spec: LoadSpec): Promise<HttpRecord[]> {
+export async function clientHttp(layout: Pick<LabLayout, "client">, graph: Graph, spec: LoadSpec): Promise<HttpRecord[]> {
   const job: HttpJob = {
     address: graph.loadBalancer.vip,
     port: graph.ports.http,
@@ -39,8 +39,6 @@ export async function clientHttp(layout: LayoutLike, graph: Graph, spec: LoadSpe
   if (r.code !== 0) throw new LabError(`the lab's HTTP client failed: ${r.stderr.trim().split("\n").slice(-2).join(" | ")}`);
   return JSON.parse(r.stdout) as HttpRecord[];
 }
-
-type LayoutLike = Pick<LabLayout, "client">;
 
 /** The path a route's pool is reached at: `/` or `/prefix/`. */
 export function routeUrl(path: string): string {
