@@ -71,19 +71,10 @@ export function unsupported(graph: Graph): string[] {
   return out;
 }
 
-/**
- * What the lab needs beyond the hosts' own packages: a theme, without which
- * Debian's WordPress shows an empty home page (the recommended package that
- * --no-install-recommends leaves out).
- */
-function labPackages(graph: Graph): string[] {
-  return graph.pools.some((p) => p.app === "wordpress") ? ["wordpress-theme-twentytwentythree"] : [];
-}
-
-async function preflight(graph: Graph, plans: readonly HostPlan[]): Promise<void> {
+async function preflight(plans: readonly HostPlan[]): Promise<void> {
   if (process.platform !== "linux") throw new LabError("the lab needs Linux (network and mount namespaces)");
   if (process.getuid?.() !== 0) throw new LabError("the lab needs root: it creates network and mount namespaces");
-  const pkgs = [...new Set([...plans.flatMap((p) => p.packages), ...labPackages(graph)])].sort();
+  const pkgs = [...new Set(plans.flatMap((p) => p.packages))].sort();
   const r = await run("dpkg-query", ["-W", "-f=${Package} ${db:Status-Status}\\n", ...pkgs]);
   const installed = new Set(r.stdout.split("\n").filter((l) => l.endsWith(" installed")).map((l) => l.split(" ")[0]));
   const missing = pkgs.filter((p) => !installed.has(p));
@@ -184,7 +175,7 @@ export async function labUp(file: string, compiled: Compiled, log: (line: string
   const { graph, secrets, plans } = compiled;
   const why = unsupported(graph);
   if (why.length > 0) throw new LabError(`the lab cannot run this topology: ${why.join("; ")}`);
-  await preflight(graph, plans);
+  await preflight(plans);
   const layout = labLayout(graph.name);
   if ((await labNamespaces(layout)).length > 0 || loadState(layout.workDir) !== undefined) {
     throw new LabBusy(`a lab of ${graph.name} is up already (or was not torn down): hacompile lab down ${file}`);
