@@ -1,6 +1,7 @@
 // HTTP from the lab's client namespace to the VIP, and what the records say:
 // a response counts only when it is the real thing (status 200 from a member
 // of the expected pool, the installed site's page for WordPress).
+import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { Graph, Pool } from "../graph/model.js";
 import type { HttpJob, HttpRecord, HttpRequestSpec } from "./client-main.js";
@@ -9,7 +10,17 @@ import type { LabLayout } from "./layout.js";
 
 export type { HttpRecord } from "./client-main.js";
 
-const CLIENT_SCRIPT = fileURLToPath(new URL("./client-main.js", import.meta.url));
+/**
+ * The client runs as its own Node process inside the client namespace, from
+ * the modules tsc wrote. This module runs either from dist/src/lab or inside
+ * the bundle in dist/bundle, at different depths, so the script is found from
+ * the package root rather than beside this file.
+ */
+function clientScript(): string {
+  let dir = new URL(".", import.meta.url);
+  for (let i = 0; i < 8 && !existsSync(new URL("package.json", dir)); i++) dir = new URL("..", dir);
+  return fileURLToPath(new URL("dist/src/lab/client-main.js", dir));
+}
 
 export interface LoadSpec {
   readonly requests: readonly HttpRequestSpec[];
@@ -32,7 +43,7 @@ export async function clientHttp(layout: Pick<LabLayout, "client">, graph: Graph
     needles: spec.needles ?? [],
   };
   const budget = (spec.count / spec.rate) * 1000 + spec.timeoutMs + 15_000;
-  const r = await run("nsenter", [`--net=/run/netns/${layout.client}`, "--", process.execPath, CLIENT_SCRIPT], {
+  const r = await run("nsenter", [`--net=/run/netns/${layout.client}`, "--", process.execPath, clientScript()], {
     input: JSON.stringify(job),
     timeoutMs: budget,
   });
