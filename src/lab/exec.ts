@@ -1,6 +1,7 @@
 // Running programs for the lab: every call is bounded in time, and a failure
 // is an error that names the command and the first lines of what it said.
 import { execa } from "execa";
+import { firstLines } from "../verify/run.js";
 
 export interface RunResult {
   readonly code: number;
@@ -37,16 +38,6 @@ export async function run(file: string, args: readonly string[], opts: RunOption
   };
 }
 
-/** The first non-empty lines of a program's output, for one-line messages. */
-export function firstLines(s: string, n = 3): string {
-  return s
-    .split("\n")
-    .map((l) => l.trim())
-    .filter((l) => l !== "")
-    .slice(0, n)
-    .join(" | ");
-}
-
 /** Runs and returns stdout; a non-zero exit is a LabError. */
 export async function must(file: string, args: readonly string[], opts: RunOptions = {}): Promise<string> {
   const r = await run(file, args, opts);
@@ -56,6 +47,8 @@ export async function must(file: string, args: readonly string[], opts: RunOptio
   }
   return r.stdout;
 }
+
+export { firstLines };
 
 export const sleep = (ms: number): Promise<void> => new Promise((res) => setTimeout(res, ms));
 
