@@ -1,7 +1,7 @@
 // The command line as a user meets it: exit codes, what goes to which stream,
 // and that nothing is written, or half-written, when something goes wrong.
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "uvu";
@@ -145,6 +145,95 @@ test("a build that fails mid-write (disk full) leaves the previous output whole"
   assert.is(readFileSync(join(dir, "after"), "utf8"), readFileSync(join(dir, "before"), "utf8"));
   const entries = readFileSync(join(dir, "entries"), "utf8").trim().split("\n").filter((e) => e !== "." && e !== "..");
   assert.is(entries.filter((e) => e.includes(".gen-")).length, 1, `leftovers: ${entries.join(" ")}`);
+  rmSync(dir, { recursive: true });
+});
+
+/** Every file below dir with its bytes (and links with their targets), to compare before and after. */
+function snapshot(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (rel: string): void => {
+    for (const e of readdirSync(join(dir, rel), { withFileTypes: true })) {
+      const p = join(rel, e.name);
+      if (e.isSymbolicLink()) out.set(p, `-> ${readlinkSync(join(dir, p))}`);
+      else if (e.isDirectory()) walk(p);
+      else out.set(p, readFileSync(join(dir, p)).toString("base64"));
+    }
+  };
+  walk("");
+  return out;
+}
+
+/** A user's folder: a topology, its secrets file, notes. */
+function userFolder(): string {
+  const dir = tmp();
+  cpSync(EXAMPLE, join(dir, "topology.yaml"));
+  cpSync(FAKE, join(dir, "topology.secrets.yaml"));
+  writeFileSync(join(dir, "notes.txt"), "my notes\n");
+  mkdirSync(join(dir, "keys"));
+  writeFileSync(join(dir, "keys", "id_ed25519"), "not a real key\n", { mode: 0o600 });
+  return dir;
+}
+
+/** One line naming the path, with the code, and exit 1: never 70, never a stack. */
+function refused(r: { code: number | null; stderr: string; stdout: string }, path: string, code: string): void {
+  assert.is(r.code, 1, r.stderr);
+  const lines = r.stderr.trimEnd().split("\n");
+  assert.is(lines.length, 1, r.stderr);
+  assert.ok(lines[0]!.startsWith(`${path}: `), lines[0]);
+  assert.ok(lines[0]!.endsWith(`[${code}]`), lines[0]);
+  assert.not.match(r.stderr, /internal error/);
+  assert.is(r.stdout, "");
+}
+
+test("build -o . in the user's folder refuses, exit 1, and every file survives byte for byte", () => {
+  const dir = userFolder();
+  const before = snapshot(dir);
+  const r = run(["build", "topology.yaml", "-o", "."], dir);
+  refused(r, dir, "out-not-ours");
+  assert.match(r.stderr, /notes\.txt/);
+  assert.equal(snapshot(dir), before);
+  // The same folder named from elsewhere, and with secrets still to generate: nothing is written either.
+  rmSync(join(dir, "topology.secrets.yaml"));
+  const again = snapshot(dir);
+  refused(run(["build", join(dir, "topology.yaml"), "-o", dir]), dir, "out-not-ours");
+  assert.equal(snapshot(dir), again);
+  rmSync(dir, { recursive: true });
+});
+
+test("build replaces only its own output: a file added to it stops the build and survives", () => {
+  const dir = userFolder();
+  const out = join(dir, "out");
+  assert.is(run(["build", "topology.yaml", "-o", "out"], dir).code, 0);
+  writeFileSync(join(out, "bundle", "todo.txt"), "mine\n");
+  const before = snapshot(dir);
+  refused(run(["build", "topology.yaml", "-o", "out"], dir), join(out, "bundle", "todo.txt"), "out-foreign-file");
+  assert.equal(snapshot(dir), before);
+  rmSync(join(out, "bundle", "todo.txt"));
+  assert.is(run(["build", "topology.yaml", "-o", "out"], dir).code, 0);
+  assert.ok(existsSync(join(out, ".hacompile-output")));
+  rmSync(dir, { recursive: true });
+});
+
+test("build -o: a file, a path under a file, a missing parent, a foreign link: one line, exit 1, nothing touched", () => {
+  const dir = userFolder();
+  mkdirSync(join(dir, "elsewhere"));
+  writeFileSync(join(dir, "elsewhere", "data"), "kept\n");
+  symlinkSync("elsewhere", join(dir, "link"));
+  // Named like a generation of 'out', but not hacompile's: a build beside it must leave it.
+  mkdirSync(join(dir, ".out.gen-abcdef"));
+  writeFileSync(join(dir, ".out.gen-abcdef", "keep"), "kept\n");
+  const before = snapshot(dir);
+  refused(run(["build", "topology.yaml", "-o", "notes.txt"], dir), join(dir, "notes.txt"), "out-is-file");
+  refused(run(["build", "topology.yaml", "-o", "notes.txt/out"], dir), join(dir, "notes.txt/out"), "out-under-file");
+  refused(run(["build", "topology.yaml", "-o", "no/such/out"], dir), join(dir, "no/such"), "out-parent-missing");
+  refused(run(["build", "topology.yaml", "-o", "link"], dir), join(dir, "link"), "out-not-ours");
+  assert.equal(snapshot(dir), before);
+  // An empty folder is fine, and a build beside the look-alike leaves it alone.
+  mkdirSync(join(dir, "out"));
+  assert.is(run(["build", "topology.yaml", "-o", "out"], dir).code, 0);
+  assert.is(run(["build", "topology.yaml", "-o", "out"], dir).code, 0);
+  assert.is(readFileSync(join(dir, ".out.gen-abcdef", "keep"), "utf8"), "kept\n");
+  assert.equal([...snapshot(join(dir, "elsewhere"))], [["data", Buffer.from("kept\n").toString("base64")]]);
   rmSync(dir, { recursive: true });
 });
 

@@ -6,7 +6,7 @@ import { summaryLine } from "../check/format.js";
 import { hasErrors } from "../diagnostics.js";
 import { emit } from "../emit.js";
 import { cryptoRandom, defaultSecretsPath, inspectSecretsFile, writeSecretsFile } from "../io/secrets-file.js";
-import { writeTreeAtomic } from "../io/write-tree.js";
+import { inspectOutput, publishTree, type OutputProblem } from "../io/write-tree.js";
 import { completeSecrets, secretNames, selectSecrets, type Secrets } from "../secrets.js";
 import { targetByName, targets } from "../../targets/index.js";
 import { systemdTarget, userDataWarnings } from "../../targets/systemd/index.js";
@@ -78,6 +78,12 @@ function prepareSecrets(graph: Graph, path: string, opts: BuildOptions): Secrets
   return secrets;
 }
 
+/** An output path the build cannot use: one line naming it and what to do. */
+function refuse(p: OutputProblem): number {
+  process.stderr.write(`${p.path}: ${p.message} [${p.code}]\n`);
+  return EXIT_INVALID;
+}
+
 export async function build(file: string, opts: BuildOptions): Promise<number> {
   const chosen = pickTargets(opts.target, opts.inlineSecrets === true);
   const result = readTopology(file);
@@ -85,13 +91,18 @@ export async function build(file: string, opts: BuildOptions): Promise<number> {
   if (hasErrors(result.diagnostics) || !result.graph) return EXIT_INVALID;
   const graph = result.graph;
 
+  // Before the secrets file is touched: a refused -o leaves everything as it was.
+  const dest = resolve(opts.out ?? join("out", graph.name));
+  const inspected = inspectOutput(dest, opts.out === undefined);
+  if ("problem" in inspected) return refuse(inspected.problem);
+
   const secretsPath = opts.secrets ?? defaultSecretsPath(file);
   const secrets = prepareSecrets(graph, secretsPath, opts);
   if (secrets === undefined) return EXIT_INVALID;
 
   const { files } = emit(graph, secrets, chosen);
-  const dest = resolve(opts.out ?? join("out", graph.name));
-  writeTreeAtomic(dest, files);
+  const failed = publishTree(inspected.plan, files);
+  if (failed !== undefined) return refuse(failed);
   if (!opts.json) process.stdout.write(`wrote ${files.length} files to ${dest} (${chosen.map((t) => t.name).join(", ")})\n`);
   if (chosen.some((t) => t.name === "systemd"))
     for (const w of userDataWarnings(files)) process.stderr.write(`warning: ${w}\n`);

@@ -1,5 +1,6 @@
 // Publishes a whole output tree so that the destination always holds either
-// the old output or the new one, never a mix and never nothing.
+// the old output or the new one, never a mix and never nothing, and so that
+// nothing but a previous output of hacompile is ever replaced.
 //
 // The tree is written into a fresh generation folder beside the destination
 // (`.NAME.gen-XXXX`), and the destination is a symlink to it. Publishing is one
@@ -8,6 +9,12 @@
 // destination is a link. A build killed at any point leaves the old link and
 // its generation intact (plus, at worst, an orphaned generation folder that
 // the next build removes).
+//
+// What may be replaced is decided before anything is written (see
+// inspectOutput): a missing path, an empty folder, or an output that carries
+// hacompile's marker and holds only the files it lists. Old outputs are
+// removed file by file from their marker's list, never recursively, so a
+// file that appears in one meanwhile survives.
 import {
   chmodSync,
   closeSync,
@@ -26,6 +33,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { basename, dirname, join } from "node:path";
+import { firstForeign, MARKER, markerContent, readMarker } from "./output-marker.js";
 
 export interface TreeFile {
   readonly path: string;
@@ -33,21 +41,95 @@ export interface TreeFile {
   readonly mode: number;
 }
 
-function kindOf(p: string): "missing" | "link" | "dir" | "other" {
+/** Why an output path cannot be used: one line for the user, with a stable code. */
+export interface OutputProblem {
+  readonly path: string;
+  readonly message: string;
+  readonly code: string;
+}
+
+/** What is at the destination now, and what publishing replaces. */
+export type OutputPlan =
+  | { readonly dest: string; readonly kind: "missing" | "empty-dir" }
+  /** A link to an earlier generation, or an earlier output as a plain folder. */
+  | { readonly dest: string; readonly kind: "link" | "dir"; readonly old: string; readonly oldFiles: ReadonlySet<string> };
+
+function errnoOf(e: unknown): string {
+  return (e as NodeJS.ErrnoException).code ?? "error";
+}
+
+function problem(path: string, code: string, message: string): { problem: OutputProblem } {
+  return { problem: { path, code, message } };
+}
+
+type Kind = "missing" | "link" | "dir" | "file" | "under-file";
+
+function kindOf(p: string): Kind {
   try {
     const st = lstatSync(p);
-    return st.isSymbolicLink() ? "link" : st.isDirectory() ? "dir" : "other";
-  } catch {
-    return "missing";
+    return st.isSymbolicLink() ? "link" : st.isDirectory() ? "dir" : "file";
+  } catch (e) {
+    return errnoOf(e) === "ENOTDIR" ? "under-file" : "missing";
   }
 }
 
-/** Generation folders of `dest` that the current link does not point to. */
-function staleGenerations(parent: string, name: string, keep: string | undefined): string[] {
-  const prefix = `.${name}.gen-`;
-  return readdirSync(parent)
-    .filter((e) => e.startsWith(prefix) && e !== keep)
-    .map((e) => join(parent, e));
+/** A generation folder's name for the destination `name`, as mkdtemp makes it. */
+function isGenerationOf(entry: string, name: string): boolean {
+  return entry.startsWith(`.${name}.gen-`) && /^[A-Za-z0-9]{6}$/.test(entry.slice(name.length + 6));
+}
+
+const NOT_OURS_HINT = "hacompile replaces only folders it wrote, which hold a .hacompile-output file (outputs of older versions have none: delete such a folder yourself)";
+
+/** An earlier output at `dir` (marked, nothing foreign), or the problem with it. */
+function earlier(dest: string, dir: string): { oldFiles: ReadonlySet<string> } | { problem: OutputProblem } {
+  const listed = readMarker(dir);
+  if (listed === undefined) {
+    const some = readdirSync(dir).slice(0, 3);
+    return problem(dest, "out-not-ours", `not an output of hacompile build (it holds ${some.join(", ")}${some.length === 3 ? ", ..." : ""}); choose a new or empty folder for -o: ${NOT_OURS_HINT}`);
+  }
+  const foreign = firstForeign(dir, listed);
+  if (foreign !== undefined)
+    return problem(join(dest, foreign), "out-foreign-file", `not written by hacompile; move it out of ${dest}, which the next build replaces, and build again`);
+  return { oldFiles: listed };
+}
+
+/**
+ * Decides, before anything is written, whether `dest` may receive a build.
+ * `createParents` is for the default out/<name>; a parent the user named must exist.
+ */
+export function inspectOutput(dest: string, createParents: boolean): { plan: OutputPlan } | { problem: OutputProblem } {
+  const parent = dirname(dest);
+  const parentKind = kindOf(parent);
+  if (parentKind === "under-file" || parentKind === "file")
+    return problem(dest, "out-under-file", `a path under a file (${parentKind === "file" ? parent : "one of its parents"} is not a folder); choose another -o`);
+  if (parentKind === "missing") {
+    if (!createParents) return problem(parent, "out-parent-missing", `no such folder; create it first (mkdir -p ${parent}) or choose another -o`);
+    try {
+      mkdirSync(parent, { recursive: true });
+    } catch (e) {
+      return problem(parent, "out-write-error", `cannot create the output's parent folder (${errnoOf(e)}); choose another -o`);
+    }
+  }
+  const kind = kindOf(dest);
+  switch (kind) {
+    case "missing":
+      return { plan: { dest, kind: "missing" } };
+    case "file":
+    case "under-file":
+      return problem(dest, "out-is-file", "is a file, not a folder; hacompile writes a folder of files there: choose another -o");
+    case "link": {
+      const target = readlinkSync(dest);
+      if (!isGenerationOf(target, basename(dest)) || kindOf(join(parent, target)) !== "dir")
+        return problem(dest, "out-not-ours", `a symbolic link that hacompile did not make (to ${target}); remove it or choose another -o`);
+      const e = earlier(dest, join(parent, target));
+      return "problem" in e ? e : { plan: { dest, kind: "link", old: join(parent, target), oldFiles: e.oldFiles } };
+    }
+    case "dir": {
+      if (readdirSync(dest).length === 0) return { plan: { dest, kind: "empty-dir" } };
+      const e = earlier(dest, dest);
+      return "problem" in e ? e : { plan: { dest, kind: "dir", old: dest, oldFiles: e.oldFiles } };
+    }
+  }
 }
 
 /** Every folder below `root` that the files need, parents before children, each once. */
@@ -62,14 +144,15 @@ function foldersOf(root: string, paths: readonly string[]): string[] {
 
 /**
  * Writes the files under `root` (an empty folder) with few system calls:
- * one mkdir per folder, then open, write, fchmod and close per file (a
- * recursive mkdir per file, as before, cost a failed mkdir and stats for
- * every file of an existing folder).
+ * one mkdir per folder, then open, write, fchmod and close per file. The
+ * marker goes first, so a build killed halfway leaves a generation that the
+ * next build recognises and removes.
  */
 function writeFiles(root: string, files: readonly TreeFile[]): void {
-  const paths = files.map((f) => join(root, f.path));
+  const all: TreeFile[] = [{ path: MARKER, content: markerContent(files.map((f) => f.path)), mode: 0o644 }, ...files];
+  const paths = all.map((f) => join(root, f.path));
   for (const d of foldersOf(root, paths)) mkdirSync(d);
-  files.forEach((f, i) => {
+  all.forEach((f, i) => {
     // Created with its final mode, so a secret is never readable, even briefly.
     const fd = openSync(paths[i]!, "wx", f.mode);
     try {
@@ -81,54 +164,86 @@ function writeFiles(root: string, files: readonly TreeFile[]): void {
   });
 }
 
-/**
- * Removes a tree we wrote: file types come with the directory listing, so
- * there is no stat per entry and no failed rmdir per folder, which made
- * fs.rmSync three times slower on a large output. Anything unexpected
- * (a folder changed under us) falls back to rmSync.
- */
-function removeTree(dir: string): void {
+function ignoring(codes: readonly string[], fn: () => void): void {
   try {
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      const p = join(dir, e.name);
-      if (e.isDirectory()) removeTree(p);
-      else unlinkSync(p);
-    }
-    rmdirSync(dir);
-  } catch {
-    rmSync(dir, { recursive: true, force: true });
+    fn();
+  } catch (e) {
+    if (!codes.includes(errnoOf(e))) throw e;
   }
 }
 
-export function writeTreeAtomic(dest: string, files: readonly TreeFile[]): void {
+/**
+ * Removes an earlier output: the files its marker lists, the marker, then
+ * the folders they needed if empty. Never recursive: anything else (a file
+ * that appeared since the check) stays, and so does its folder.
+ */
+function removeListed(root: string, listed: ReadonlySet<string>): void {
+  const paths = [...listed, MARKER].map((p) => join(root, p));
+  for (const p of paths) ignoring(["ENOENT"], () => unlinkSync(p));
+  for (const d of foldersOf(root, paths).reverse()) ignoring(["ENOENT", "ENOTEMPTY", "EEXIST"], () => rmdirSync(d));
+  ignoring(["ENOENT", "ENOTEMPTY", "EEXIST"], () => rmdirSync(root));
+}
+
+/**
+ * Leftovers of killed builds beside `dest`: generations the link does not
+ * point to (marked, or still empty), their temporary links and moved-aside
+ * folders. Anything else with such a name is left alone.
+ */
+function removeLeftovers(parent: string, name: string, current: string): void {
+  for (const e of readdirSync(parent)) {
+    const stem = e.replace(/\.(link|old)$/, "");
+    if (e === current || !isGenerationOf(stem, name)) continue;
+    const p = join(parent, e);
+    const kind = kindOf(p);
+    if (kind === "link" && e.endsWith(".link")) ignoring(["ENOENT"], () => unlinkSync(p));
+    if (kind !== "dir") continue;
+    const listed = readMarker(p);
+    if (listed !== undefined) removeListed(p, listed);
+    else ignoring(["ENOENT", "ENOTEMPTY", "EEXIST"], () => rmdirSync(p));
+  }
+}
+
+/** Writes and publishes the tree as `plan` allows; an I/O failure leaves the old output and is returned. */
+export function publishTree(plan: OutputPlan, files: readonly TreeFile[]): OutputProblem | undefined {
+  const { dest } = plan;
   const parent = dirname(dest);
   const name = basename(dest);
-  mkdirSync(parent, { recursive: true });
-  const destKind = kindOf(dest);
-  if (destKind === "other") throw new Error(`${dest} exists and is not a directory`);
-
-  const gen = mkdtempSync(join(parent, `.${name}.gen-`));
+  let gen: string;
+  try {
+    gen = mkdtempSync(join(parent, `.${name}.gen-`));
+  } catch (e) {
+    return { path: dest, code: "out-write-error", message: `cannot create a folder beside it (${errnoOf(e)}); choose another -o` };
+  }
   try {
     chmodSync(gen, 0o755); // mkdtemp makes it 0700
     writeFiles(gen, files);
     const link = `${gen}.link`;
     symlinkSync(basename(gen), link);
-    if (destKind === "dir") {
-      // A plain directory from elsewhere (or an older hacompile): it cannot be
-      // replaced atomically by a link, so move it aside first.
+    if (plan.kind === "dir" || plan.kind === "empty-dir") {
+      // A folder cannot be replaced atomically by a link: move it aside first.
       const aside = `${gen}.old`;
       renameSync(dest, aside);
       renameSync(link, dest);
-      removeTree(aside);
+      if (plan.kind === "dir") removeListed(aside, plan.oldFiles);
+      else ignoring(["ENOENT", "ENOTEMPTY", "EEXIST"], () => rmdirSync(aside));
     } else {
       renameSync(link, dest);
     }
   } catch (e) {
+    // Only the generation this call created (and its link) go; the old output is untouched.
     rmSync(gen, { recursive: true, force: true });
     rmSync(`${gen}.link`, { force: true });
-    throw e;
+    return { path: dest, code: "out-write-error", message: `cannot write the output (${errnoOf(e)}); the previous output, if any, is unchanged` };
   }
   // Only now is the old generation unreachable; remove it and any orphans.
-  const current = readlinkSync(dest);
-  for (const old of staleGenerations(parent, name, current)) removeTree(old);
+  if (plan.kind === "link") removeListed(plan.old, plan.oldFiles);
+  removeLeftovers(parent, name, readlinkSync(dest));
+  return undefined;
+}
+
+/** inspectOutput then publishTree, for callers without a user to report to (tests): a problem throws. */
+export function writeTreeAtomic(dest: string, files: readonly TreeFile[]): void {
+  const r = inspectOutput(dest, true);
+  const p = "problem" in r ? r.problem : publishTree(r.plan, files);
+  if (p !== undefined) throw new Error(`${p.path}: ${p.message} [${p.code}]`);
 }
