@@ -9,8 +9,16 @@ import { renderTemplate } from "../../src/render/ejs.js";
 import { generatedBy } from "../../src/render/nginx-main.js";
 import { sh } from "../../src/render/quote.js";
 import type { HostFile, HostPlan } from "../../src/render/types.js";
-import { hostUnitFiles, mergeFiles, octal, restartUnitOf, startUnitOf, TARGET_UNIT, unitsToEnable } from "../shared/host-units.js";
+import { hostUnitFiles, mergeFiles, octal, startUnitOf, TARGET_UNIT, unitsToEnable } from "../shared/host-units.js";
+import { onChangeOf, type OnChange } from "./on-change.js";
 import type { OutFile, Target } from "../types.js";
+
+/**
+ * Where install.sh records what it installed (sha256, unit, action, path per
+ * line), so that the next bundle's install.sh can remove the files that
+ * dropped out: only those, and only while they are unchanged.
+ */
+export const INSTALLED_STATE = "/var/lib/hacompile/installed-files";
 
 export function sha256(content: string): string {
   return createHash("sha256").update(content, "utf8").digest("hex");
@@ -35,8 +43,10 @@ interface ManifestFile {
   service: string;
   /** What kind of file it is: `hacompile verify` picks its checker by this. */
   kind: string;
-  /** The unit install.sh restarts when the file changes; null when none runs here. */
-  restart: string | null;
+  /** The unit install.sh acts on when the file changes or drops out; null when none runs here. */
+  unit: string | null;
+  /** What install.sh does to that unit, when it is running: reload (the service re-reads the file) or restart. */
+  on_change: OnChange | null;
   secret: boolean;
 }
 
@@ -47,17 +57,21 @@ interface Hashed {
 }
 
 function manifest(graph: Graph, plan: HostPlan, hashed: readonly Hashed[]): string {
-  const entries: ManifestFile[] = hashed.map(({ file: f, sha256 }) => ({
-    path: f.path,
-    mode: octal(f.mode),
-    owner: f.owner,
-    group: f.group,
-    sha256,
-    service: f.service,
-    kind: f.kind,
-    restart: restartUnitOf(plan, f.service) ?? null,
-    secret: f.secret === true,
-  }));
+  const entries: ManifestFile[] = hashed.map(({ file: f, sha256 }) => {
+    const change = onChangeOf(plan, f);
+    return {
+      path: f.path,
+      mode: octal(f.mode),
+      owner: f.owner,
+      group: f.group,
+      sha256,
+      service: f.service,
+      kind: f.kind,
+      unit: change?.unit ?? null,
+      on_change: change?.action ?? null,
+      secret: f.secret === true,
+    };
+  });
   const doc = {
     generator: "hacompile",
     topology: graph.name,
@@ -86,9 +100,11 @@ function installScript(graph: Graph, plan: HostPlan, hashed: readonly Hashed[], 
     host: plan.host.name,
     packages: plan.packages.map(sh),
     users: plan.users.map((u) => [u.name, u.group, u.home].map(sh).join(" ")),
-    files: hashed.map(({ file: f, sha256 }) =>
-      [octal(f.mode), f.owner, f.group, sha256, restartUnitOf(plan, f.service) ?? "-", f.path].map(sh).join(" "),
-    ),
+    files: hashed.map(({ file: f, sha256 }) => {
+      const change = onChangeOf(plan, f);
+      return [octal(f.mode), f.owner, f.group, sha256, change?.unit ?? "-", change?.action ?? "-", f.path].map(sh).join(" ");
+    }),
+    state: INSTALLED_STATE,
     enable: unitsToEnable(plan, unitFiles).map(sh),
     services: plan.services.map((s) => sh(startUnitOf(s))),
   });
@@ -99,8 +115,9 @@ const README = [
   "",
   "  <host>/root/...        the host's files at their paths (secrets are 0600 here;",
   "                         install.sh gives every file its mode and owner)",
-  "  <host>/manifest.json   path, mode, owner, group, sha256, the unit to restart, secret flag",
-  "                         per file; packages, users, services in start order",
+  "  <host>/manifest.json   path, mode, owner, group, sha256, the unit to reload or restart",
+  "                         when it changes, secret flag per file; packages, users,",
+  "                         services in start order",
   "  <host>/install.sh      run as root on the host: idempotent, prints \"no changes\" when",
   "                         nothing differs. --root DIR installs the files under DIR only.",
   "",
