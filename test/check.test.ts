@@ -116,6 +116,47 @@ test("wordpress-ha: nothing but the write primary, stated as a note", () => {
   assert.match(r.findings[0]!.message, /writes .* primary 'db1' only/);
 });
 
+test("WordPress pools of two hosts without a volume: content-routing and mysql-replication, not wordpress-ha", () => {
+  const found = (example: string): string[] => {
+    const file = `examples/${example}/topology.yaml`;
+    return checkTopologies([{ file, text: readFileSync(join(ROOT, file), "utf8") }])
+      .findings.filter((f) => f.code === "wordpress-uploads-not-shared")
+      .map((f) => `${f.severity} ${f.message.split(" has ")[0]}`)
+      .sort();
+  };
+  assert.equal(found("content-routing"), ["error WordPress pool 'blog'", "error WordPress pool 'web'"]);
+  assert.equal(found("mysql-replication"), ["error WordPress pool 'web'"]);
+  assert.equal(found("wordpress-ha"), []);
+});
+
+test("admin network: a load balancer or the VIP alone inside it is an error", () => {
+  const dir = join(CASES, "admin-network-includes-lb");
+  const [lbs, vip] = ["trigger.yaml", "trigger-vip.yaml"].map(
+    (f) => checkTopologies(sources(dir, f, "")).findings.filter((x) => x.code === "admin-network-includes-lb"),
+  );
+  assert.equal(lbs!.map((f) => [f.severity, f.hosts]), [["error", ["lb1", "lb2"]]]);
+  assert.equal(vip!.map((f) => [f.severity, f.hosts]), [["error", []]]);
+  assert.match(vip![0]!.message, /contains the VIP 10\.20\.0\.100/);
+});
+
+test("a host with several roles is a note naming each role", () => {
+  const r = checkTopologies(sources(join(CASES, "host-several-roles"), "trigger", ".yaml")).findings.filter((f) => f.code === "host-several-roles");
+  assert.equal(r.map((f) => [f.severity, f.hosts]), [["info", ["web1"]], ["info", ["db1"]], ["info", ["db2"]]]);
+  assert.match(r[1]!.message, /'db1' is the primary of database 'wp' and a brick of volume 'uploads'/);
+});
+
+test("cli check a.yaml b.yaml: one address (a host's, the VIP) on one subnet fails only together", () => {
+  const dir = "test/check-cases/address-in-two-topologies";
+  const both = run(["check", `${dir}/trigger.yaml`, `${dir}/trigger-2.yaml`]);
+  assert.is(both.code, 1, both.stdout);
+  const lines = both.stdout.split("\n").filter((l) => l.includes("[address-in-two-topologies]"));
+  assert.is(lines.length, 2, both.stdout);
+  assert.match(lines[0]!, /^  test\/check-cases\/address-in-two-topologies\/trigger-2\.yaml:\d+:\d+: error: 10\.10\.0\.21 is host 'web1' here and host 'web1' in 'shop'/);
+  assert.match(lines[1]!, /10\.10\.0\.100 is the VIP here and the VIP in 'shop'/);
+  for (const f of ["trigger.yaml", "trigger-2.yaml"]) assert.not.match(run(["check", `${dir}/${f}`]).stdout, /\[address-in-two-topologies\]/);
+  assert.is(run(["check", `${dir}/clean.yaml`, `${dir}/clean-2.yaml`]).code, 0);
+});
+
 test("several topologies: router ids are compared per segment", () => {
   const dir = join(CASES, "vrrp-router-id-collision");
   const both = checkTopologies(sources(dir, "trigger", ".yaml")).findings.filter((f) => f.code === "vrrp-router-id-collision");

@@ -23,18 +23,26 @@ import { vrrpPriorityDistinct } from "./rules/vrrp-priority-distinct.js";
 import { vrrpRouterIdCollision } from "./rules/vrrp-router-id-collision.js";
 import { vrrpTrackWeight } from "./rules/vrrp-track-weight.js";
 import { vrrpUnicastPeers } from "./rules/vrrp-unicast-peers.js";
-import { LAYERS, type ElectionRule, type Finding, type FindingDraft, type GraphRule, type Rule } from "./types.js";
+import { addressInTwoTopologies } from "./rules/address-in-two-topologies.js";
+import { adminNetworkIncludesLb } from "./rules/admin-network-includes-lb.js";
+import { hostSeveralRoles } from "./rules/host-several-roles.js";
+import { wordpressUploadsNotShared } from "./rules/wordpress-uploads-not-shared.js";
+import { LAYERS, type ElectionRule, type Finding, type FindingDraft, type GraphRule, type Located, type Rule, type TopologiesRule } from "./types.js";
 
 export const rules: readonly Rule[] = [
   entranceProviderApi,
   singleLoadBalancer,
+  adminNetworkIncludesLb,
   singleHostPool,
+  wordpressUploadsNotShared,
   databaseNoReplica,
   databaseWritePrimary,
   volumeReplica1,
   volumeReplica2NoArbiter,
   hostSinglePoint,
   singlePointSharesHost,
+  hostSeveralRoles,
+  addressInTwoTopologies,
   vrrpPriorityDistinct,
   vrrpTrackWeight,
   vrrpNopreemptState,
@@ -45,6 +53,7 @@ export const rules: readonly Rule[] = [
 
 const graphRules = rules.filter((r): r is GraphRule => r.kind === "graph");
 const electionRules = rules.filter((r): r is ElectionRule => r.kind === "election");
+const topologiesRules = rules.filter((r): r is TopologiesRule => r.kind === "topologies");
 
 export interface Source {
   readonly file: string;
@@ -96,7 +105,7 @@ export function checkGraph(graph: Graph, file: string, locate?: Locate): Finding
 /** Several topologies: each on its own, and their elections together (router ids per segment). */
 export function checkTopologies(sources: readonly Source[]): CheckReport {
   const diagnostics: Diagnostic[] = [];
-  const graphs: { file: string; graph: Graph }[] = [];
+  const graphs: Located[] = [];
   const locators = new Map<string, (p: TopologyPath) => Position>();
   for (const s of sources) {
     const r = compile(s.text, s.file);
@@ -111,7 +120,8 @@ export function checkTopologies(sources: readonly Source[]): CheckReport {
   const own = graphs.flatMap((g) => graphRules.flatMap((r) => r.check(g.graph)).map((d) => place(d, g.graph.name, g.file, locate)));
   const groups = graphs.map((g) => groupFromGraph(g.graph, g.file)).filter((g): g is VrrpGroup => g !== undefined);
   const election = runElection(groups, (f) => names.get(f) ?? f, locate);
-  return { diagnostics, findings: sortFindings([...own, ...election]) };
+  const across = topologiesRules.flatMap((r) => r.check(graphs)).map((d) => place(d, names.get(d.file ?? "") ?? "", d.file ?? "", locate));
+  return { diagnostics, findings: sortFindings([...own, ...election, ...across]) };
 }
 
 /** keepalived.conf files, audited together as the routers of one network. */

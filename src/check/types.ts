@@ -72,4 +72,22 @@ export interface ElectionRule {
   readonly check: (groups: readonly VrrpGroup[]) => FindingDraft[];
 }
 
-export type Rule = GraphRule | ElectionRule;
+/** A topology and the file it came from. */
+export interface Located {
+  readonly file: string;
+  readonly graph: Graph;
+}
+
+/**
+ * A rule over every topology given together (`check a.yaml b.yaml`): what
+ * no topology shows alone. Its findings name their file.
+ */
+export interface TopologiesRule {
+  readonly kind: "topologies";
+  readonly code: string;
+  readonly layer: Layer;
+  readonly summary: string;
+  readonly check: (topologies: readonly Located[]) => FindingDraft[];
+}
+
+export type Rule = GraphRule | ElectionRule | TopologiesRule;
