@@ -202,7 +202,7 @@ if live; then
   ensure_packages curl nftables nginx-light php8.2-fpm php8.2-mysql wordpress wordpress-theme-twentytwentythree
 fi
 
-install_file 0644 root root ce0646d5f52fd7811b19f124f8f5fe3e8423b5157bfea119ac34a59785b768d8 hacompile-firewall.service restart /etc/hacompile/firewall.nft
+install_file 0644 root root 89f1098f29d0cc9a4650a44b66c01d71fa3051eb628ca31fa8a9075357f0bff2 hacompile-firewall.service restart /etc/hacompile/firewall.nft
 install_file 0644 root root a95146c84d301a0c25ab883f434b92a80ec78d2ed0bbd5b7e378ac122f4fc8e1 nginx.service reload /etc/nginx/hacompile/web-blog.conf
 install_file 0644 root root 174c20561909a880159779a0a47dd5a9d6935cf8b57c5f5fe8a3344233ae71da nginx.service reload /etc/nginx/nginx.conf
 install_file 0644 root root 160f5b5ca3f035ae4def0d127e3f5b291f742ebb13dfbea534002a347cbbf3fb php8.2-fpm.service reload /etc/php/8.2/fpm/pool.d/hacompile-blog.conf

@@ -202,7 +202,7 @@ if live; then
   ensure_packages curl nftables nginx-light php8.2-fpm php8.2-mysql wordpress wordpress-theme-twentytwentythree
 fi
 
-install_file 0644 root root c0d758f20fce4e6403c2ade175509617cdaefd2a7596b2365614443deeda1740 hacompile-firewall.service restart /etc/hacompile/firewall.nft
+install_file 0644 root root bb8d804459758fecfa51eb47405403c57fee8117986ab81d7107425d09a6aee7 hacompile-firewall.service restart /etc/hacompile/firewall.nft
 install_file 0644 root root 2e8a470b497798b8dff9a48fa54787de20e4a27548970ad4a1096a5c211f3f23 nginx.service reload /etc/nginx/hacompile/web-blog.conf
 install_file 0644 root root 174c20561909a880159779a0a47dd5a9d6935cf8b57c5f5fe8a3344233ae71da nginx.service reload /etc/nginx/nginx.conf
 install_file 0644 root root d94a7ed1c31185b0c16afcb6d4933459ac8ca5b8536cbaf2fb02f477cbab502a php8.2-fpm.service reload /etc/php/8.2/fpm/pool.d/hacompile-blog.conf

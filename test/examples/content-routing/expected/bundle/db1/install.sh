@@ -203,7 +203,7 @@ if live; then
 fi
 
 install_file 0600 root root 23d8836923a563bf767b177ec95de4823721385b13d8ac790af22a8a69c65e8f hacompile-db-bootstrap.service restart /etc/hacompile/db/primary.sql
-install_file 0644 root root f1cfdbac040dc61f10999b0ed2d19c3f91043fd8be6020c7dcaaa39d529a0abd hacompile-firewall.service restart /etc/hacompile/firewall.nft
+install_file 0644 root root 8ef6d798a8c6793c9333dc57c92e337aa4eb5e6557b58aef07b2ad3c00790254 hacompile-firewall.service restart /etc/hacompile/firewall.nft
 install_file 0644 root root 44a8c3994605e1c32dfb5ff7b2ed3097e75040302bcc1c02599f648a5e063199 mariadb.service restart /etc/mysql/mariadb.conf.d/60-hacompile.cnf
 install_file 0644 root root b2f331d73903df5623d65b19de72f40bbae86243d37c593a9249f04acfce5717 hacompile-db-backup.timer restart /etc/systemd/system/hacompile-db-backup.service
 install_file 0644 root root 99aed40147eed1b14b914b5b77ce2da5902a513fa5f21c5d0e08fd7f779e7839 hacompile-db-backup.timer restart /etc/systemd/system/hacompile-db-backup.timer

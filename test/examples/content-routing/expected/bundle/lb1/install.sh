@@ -203,7 +203,7 @@ if live; then
   ensure_user keepalived_script keepalived_script /nonexistent
 fi
 
-install_file 0644 root root 0bd513b673e975142a2ef86a9672d0bd6ab037b6c55c9f257705dd23167bfff5 hacompile-firewall.service restart /etc/hacompile/firewall.nft
+install_file 0644 root root b2ce7ba1b7d5f0fca656321d07dff9ccf3a6320e16c5a8afe874147f0962bbd6 hacompile-firewall.service restart /etc/hacompile/firewall.nft
 install_file 0644 root root c02424afed015b348c9c8fce5a77c9fb3948ad3ce99a8187513baf2c401369f9 keepalived.service reload /etc/keepalived/keepalived.conf
 install_file 0644 root root 47d53d7c5fa459b5459709b0a307b4b4a12198a7131f4671303594aad2bde84b nginx.service reload /etc/nginx/hacompile/lb.conf
 install_file 0644 root root 174c20561909a880159779a0a47dd5a9d6935cf8b57c5f5fe8a3344233ae71da nginx.service reload /etc/nginx/nginx.conf

@@ -203,7 +203,7 @@ if live; then
   ensure_user keepalived_script keepalived_script /nonexistent
 fi
 
-install_file 0644 root root d9a2ed30e3bd40e7f68f25e3aa58b3f5835405bce14891338fa537ef2fe103d8 hacompile-firewall.service restart /etc/hacompile/firewall.nft
+install_file 0644 root root 5f378afaeac2761d8fa67e54b7986261dbf1ecafba13228148853cdf9ca28027 hacompile-firewall.service restart /etc/hacompile/firewall.nft
 install_file 0644 root root 35c555a67776f996f5e47707a1dc88ce96121b60c0bc4eeb995676b2b71421e3 keepalived.service reload /etc/keepalived/keepalived.conf
 install_file 0644 root root 47d53d7c5fa459b5459709b0a307b4b4a12198a7131f4671303594aad2bde84b nginx.service reload /etc/nginx/hacompile/lb.conf
 install_file 0644 root root 174c20561909a880159779a0a47dd5a9d6935cf8b57c5f5fe8a3344233ae71da nginx.service reload /etc/nginx/nginx.conf

@@ -202,7 +202,7 @@ if live; then
   ensure_packages curl nftables nginx-light php8.2-fpm php8.2-mysql wordpress wordpress-theme-twentytwentythree
 fi
 
-install_file 0644 root root b3773fa6e42c2fa50ee98b6bf8e8820aa1752aed7d2c661b8c8ed3b462526764 hacompile-firewall.service restart /etc/hacompile/firewall.nft
+install_file 0644 root root 12cb82909793ec16917aa0d5591763ea9729cea6da707c5fb6f2697e6858defd hacompile-firewall.service restart /etc/hacompile/firewall.nft
 install_file 0644 root root e65d2406775f78cf396ebe7b014f54f55669d2333b720febf8a632d583446e63 nginx.service reload /etc/nginx/hacompile/web-web.conf
 install_file 0644 root root 174c20561909a880159779a0a47dd5a9d6935cf8b57c5f5fe8a3344233ae71da nginx.service reload /etc/nginx/nginx.conf
 install_file 0644 root root 3c07559a4469a024b94f3b11d93147f31d78a943639793409e6ea21ba9a481fa php8.2-fpm.service reload /etc/php/8.2/fpm/pool.d/hacompile-web.conf

@@ -202,7 +202,7 @@ if live; then
   ensure_packages curl nftables nginx-light php8.2-fpm php8.2-mysql wordpress wordpress-theme-twentytwentythree
 fi
 
-install_file 0644 root root 71c405bd59c36939cc3bff22073f165efe7f457c44d699503b1399e8767c6d8f hacompile-firewall.service restart /etc/hacompile/firewall.nft
+install_file 0644 root root 481e8dd76be8f080f78c9fe74417edc3777e9e878486e6ac3f0403d2b79f8879 hacompile-firewall.service restart /etc/hacompile/firewall.nft
 install_file 0644 root root 5caa5b95fcd11794f693ec2a9239bac8a33863ea7e793269df0d5a0fb9c1d87e nginx.service reload /etc/nginx/hacompile/web-web.conf
 install_file 0644 root root 174c20561909a880159779a0a47dd5a9d6935cf8b57c5f5fe8a3344233ae71da nginx.service reload /etc/nginx/nginx.conf
 install_file 0644 root root e6ee4249187013bd664339d1761c9a3a2a268ccf908e9ef50f0ad85e2c3efaf6 php8.2-fpm.service reload /etc/php/8.2/fpm/pool.d/hacompile-web.conf

@@ -203,7 +203,7 @@ if live; then
   ensure_user keepalived_script keepalived_script /nonexistent
 fi
 
-install_file 0644 root root 9528c3cddee4b94bee302362747d9c75f591a4deb2e0016d5a0d64d5cea638ff hacompile-firewall.service restart /etc/hacompile/firewall.nft
+install_file 0644 root root df7bcb51f457588c61f9839879531a662a353fd2fa05ab31910a2d48b484441e hacompile-firewall.service restart /etc/hacompile/firewall.nft
 install_file 0644 root root 331ec970c4e5714954060f279cd2ff996c9f890461263052e74e2d57fd8756e2 keepalived.service reload /etc/keepalived/keepalived.conf
 install_file 0644 root root 94fc9d0975e8d48dddb87d1ffe1cbb6cac0eb5d823f2c7ebf105ffd83963bf12 nginx.service reload /etc/nginx/hacompile/lb.conf
 install_file 0644 root root e3a2ce108ee2f0c234e5e7b2176494014ddee306328af52d74bfa5cc8c46f574 nginx.service reload /etc/nginx/nginx.conf

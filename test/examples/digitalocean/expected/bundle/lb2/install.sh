@@ -203,7 +203,7 @@ if live; then
   ensure_user keepalived_script keepalived_script /nonexistent
 fi
 
-install_file 0644 root root 54eb60d78754c1cfb95e3856478c75a706b2fcf2a2442804719539bfaaf1f8da hacompile-firewall.service restart /etc/hacompile/firewall.nft
+install_file 0644 root root 498b3c34fa3291e435ffafabddd379046a886844a0f2e58ceddf987684a57397 hacompile-firewall.service restart /etc/hacompile/firewall.nft
 install_file 0644 root root 3e86008a54e1d9d8eb3451e405bf4bd6a80d401c5f159ce15e84fa4fad74e082 keepalived.service reload /etc/keepalived/keepalived.conf
 install_file 0644 root root 94fc9d0975e8d48dddb87d1ffe1cbb6cac0eb5d823f2c7ebf105ffd83963bf12 nginx.service reload /etc/nginx/hacompile/lb.conf
 install_file 0644 root root e3a2ce108ee2f0c234e5e7b2176494014ddee306328af52d74bfa5cc8c46f574 nginx.service reload /etc/nginx/nginx.conf

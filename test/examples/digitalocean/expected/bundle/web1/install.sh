@@ -202,7 +202,7 @@ if live; then
   ensure_packages nftables nginx-light
 fi
 
-install_file 0644 root root 6b5011eee73fc2e471f036f4f10ac3bd6170859c4ac1d27f230594bc7fc18caa hacompile-firewall.service restart /etc/hacompile/firewall.nft
+install_file 0644 root root a8045f5f50e4ce26fb5121d14a5e9ea8e45610efe8c58a70930ebef62ec1bda4 hacompile-firewall.service restart /etc/hacompile/firewall.nft
 install_file 0644 root root 750220259ad4e387b71406831eb3d4ae29693272565f6e9b8da8abef40a512b5 nginx.service reload /etc/nginx/hacompile/web-web.conf
 install_file 0644 root root e3a2ce108ee2f0c234e5e7b2176494014ddee306328af52d74bfa5cc8c46f574 nginx.service reload /etc/nginx/nginx.conf
 install_file 0644 root root dbf095182e5839b0dcb816dd00b211a0a74fd16b29e346be4fb32a2920d57a83 hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service

@@ -202,7 +202,7 @@ if live; then
   ensure_packages nftables nginx-light
 fi
 
-install_file 0644 root root 1d9eaa01233d249a29bb89b1699e458dd63a19992e0b23f3cd14c0333c78c63a hacompile-firewall.service restart /etc/hacompile/firewall.nft
+install_file 0644 root root feae02431c5a483427e15ed63fcd6da952d4c7e813bf09609071d29f08cd2dec hacompile-firewall.service restart /etc/hacompile/firewall.nft
 install_file 0644 root root e2f1df300c1753b5e24a417547f8a567bf4433061029083a587dc411cca8b897 nginx.service reload /etc/nginx/hacompile/web-web.conf
 install_file 0644 root root e3a2ce108ee2f0c234e5e7b2176494014ddee306328af52d74bfa5cc8c46f574 nginx.service reload /etc/nginx/nginx.conf
 install_file 0644 root root dbf095182e5839b0dcb816dd00b211a0a74fd16b29e346be4fb32a2920d57a83 hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service

@@ -203,7 +203,7 @@ if live; then
   ensure_user keepalived_script keepalived_script /nonexistent
 fi
 
-install_file 0644 root root b306f4a44f7cc356a0ffb5ca9fcea487e9e3732a6fd23e9e51cd0e94d74b00b0 hacompile-firewall.service restart /etc/hacompile/firewall.nft
+install_file 0644 root root b30fad4379d1f49c26863952319b8aa6d264f90bd4c532eafd5993dde8207c1c hacompile-firewall.service restart /etc/hacompile/firewall.nft
 install_file 0644 root root 766219ce56992fede8a3cd5cfc55634c4d4fcbf2a5a13376d2064b4cbbee3a32 keepalived.service reload /etc/keepalived/keepalived.conf
 install_file 0644 root root 34f0bea11bd028e3bb0074cb68ae430a47ae4588f28303b7b484a1002aa4c2dd nginx.service reload /etc/nginx/hacompile/lb.conf
 install_file 0644 root root 7463a6a23ac44c921dc236f77bf5f6e2c888aa89dffd2a1d971c0cf15b644456 nginx.service reload /etc/nginx/nginx.conf

@@ -203,7 +203,7 @@ if live; then
   ensure_user keepalived_script keepalived_script /nonexistent
 fi
 
-install_file 0644 root root 8d5974cd9c3374f3eac29fd36a846526537e6a9fe6214708abb6832f1936525f hacompile-firewall.service restart /etc/hacompile/firewall.nft
+install_file 0644 root root 60d308ea19e9fdebb1b08c40363d0ee7bb6fa843ff3f6b872cd72c503517fc79 hacompile-firewall.service restart /etc/hacompile/firewall.nft
 install_file 0644 root root 6c52ff44bff57b286ee26a6eb1b28b14e1337defec3acf689200396cd9429f18 keepalived.service reload /etc/keepalived/keepalived.conf
 install_file 0644 root root 34f0bea11bd028e3bb0074cb68ae430a47ae4588f28303b7b484a1002aa4c2dd nginx.service reload /etc/nginx/hacompile/lb.conf
 install_file 0644 root root 7463a6a23ac44c921dc236f77bf5f6e2c888aa89dffd2a1d971c0cf15b644456 nginx.service reload /etc/nginx/nginx.conf

@@ -202,7 +202,7 @@ if live; then
   ensure_packages nftables nginx-light
 fi
 
-install_file 0644 root root 7b27112b0cc1f2e888dd03edbf9aaa38b7245e87d2057dc78023fb61b96f04b2 hacompile-firewall.service restart /etc/hacompile/firewall.nft
+install_file 0644 root root db7162d20eaabf6be625fb91f6ae63f19928db55e2cccb3e6ef01e3e1d7a7678 hacompile-firewall.service restart /etc/hacompile/firewall.nft
 install_file 0644 root root b59e1133787dc259259f9bc6ab19f0a1e58c7489cad1d776aec4df5fe937bf18 nginx.service reload /etc/nginx/hacompile/web-web.conf
 install_file 0644 root root 7463a6a23ac44c921dc236f77bf5f6e2c888aa89dffd2a1d971c0cf15b644456 nginx.service reload /etc/nginx/nginx.conf
 install_file 0644 root root 923c7514b9d7054aa9cc331467eb8822bd05822928c94e7aaa77e78ba2d8fb3f hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service

@@ -202,7 +202,7 @@ if live; then
   ensure_packages nftables nginx-light
 fi
 
-install_file 0644 root root 2c2370810df30f21b3c4c09e4f669ffadaa539e09822d437241145b185960fbd hacompile-firewall.service restart /etc/hacompile/firewall.nft
+install_file 0644 root root 8455f77bde9ccbd0c5174d79211171d6b6b632b68a6936eab917b3098a699f3c hacompile-firewall.service restart /etc/hacompile/firewall.nft
 install_file 0644 root root 40ea9eca085f21e04209018ed5e295bfaa70c46ec91c8fe620fd7e3b0a7105f3 nginx.service reload /etc/nginx/hacompile/web-web.conf
 install_file 0644 root root 7463a6a23ac44c921dc236f77bf5f6e2c888aa89dffd2a1d971c0cf15b644456 nginx.service reload /etc/nginx/nginx.conf
 install_file 0644 root root 923c7514b9d7054aa9cc331467eb8822bd05822928c94e7aaa77e78ba2d8fb3f hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service

@@ -203,7 +203,7 @@ if live; then
 fi
 
 install_file 0600 root root 66da1600be3e450aa1fca7c2162046288485127743cb6bb2d33a933551d4f920 hacompile-db-bootstrap.service restart /etc/hacompile/db/primary.sql
-install_file 0644 root root b5787b3c91ad6be4572a06de01242e6d656ef38138a82a81787ecdff05b8b243 hacompile-firewall.service restart /etc/hacompile/firewall.nft
+install_file 0644 root root 1e8d58ad771b74011898f0262a25b17920b49889d7bf8c2aa86ac08d73a397ee hacompile-firewall.service restart /etc/hacompile/firewall.nft
 install_file 0644 root root a98698289eeef70e027c604f0429f00a07c270e43826012b83baec2aedbed1aa mysql.service restart /etc/mysql/mysql.conf.d/60-hacompile.cnf
 install_file 0644 root root 3ecb4b896a60d85ceb56b87189ef90c14ce9b01447eb311978a0999cba442b90 hacompile-db-bootstrap.service restart /etc/systemd/system/hacompile-db-bootstrap.service
 install_file 0644 root root c6c60b0b801f9e795650b2f192e7f3660e20c5fb875dba5f6c7c00036bdfc8c3 hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service

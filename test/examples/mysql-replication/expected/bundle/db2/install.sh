@@ -204,7 +204,7 @@ fi
 
 install_file 0600 root root d17e900e9939729df0fdd3103f1e98cb69f19383b3d17c68e0dc0c8b233be724 hacompile-db-bootstrap.service restart /etc/hacompile/db/primary-client.cnf
 install_file 0600 root root f10ea0fb0d42c49b6fcf8ffeb6fe7ed3f0cdb9eb2d31d953c108aa3201f200a2 hacompile-db-bootstrap.service restart /etc/hacompile/db/replica.sql
-install_file 0644 root root c8d1692f72de391f19c7bfc58591e7b4ee249cb272acf7a937a216317aceda55 hacompile-firewall.service restart /etc/hacompile/firewall.nft
+install_file 0644 root root cd385c9ef9807e0822b23bb0a317ddff3c41a532d81a3bc02cb7b36daec632f1 hacompile-firewall.service restart /etc/hacompile/firewall.nft
 install_file 0644 root root 0c179b5bd628a0bda8cefd9e592b25826c44c2d37d5ca4d627146754f3be9db1 mysql.service restart /etc/mysql/mysql.conf.d/60-hacompile.cnf
 install_file 0644 root root b53b6846dea68aac1933710ab7de6161ad9075d99b94548437086f5634637818 hacompile-db-backup.timer restart /etc/systemd/system/hacompile-db-backup.service
 install_file 0644 root root 94c8cc8af8e3f7830c1433142752cb1ae0e76f60565ccaf583991f4f019ea4c1 hacompile-db-backup.timer restart /etc/systemd/system/hacompile-db-backup.timer

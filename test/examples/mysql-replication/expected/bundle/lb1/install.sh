@@ -202,7 +202,7 @@ if live; then
   ensure_packages nftables nginx-light
 fi
 
-install_file 0644 root root 90fc7913db735e043f4ef8cc13d49e7ad4c9b01e2f505f498d0ecc3738485735 hacompile-firewall.service restart /etc/hacompile/firewall.nft
+install_file 0644 root root 05c2e42e865466b0057483656cbbee6d7b73dd8cd04b0c56fa38bf634a18c0c6 hacompile-firewall.service restart /etc/hacompile/firewall.nft
 install_file 0644 root root 451d2a08666df8dab3e540fbee06afc7b0732cce45c1025ad927a059217107ef nginx.service reload /etc/nginx/hacompile/lb.conf
 install_file 0644 root root 4007265ae342720e0b0868ca594e1899e573c4ff6ed6c230a97f90c67a80ddb0 nginx.service reload /etc/nginx/nginx.conf
 install_file 0644 root root 1c9ce3a27c120c9ddb6d131feea955bf8c0ba7857438de3ab36889a0070e9abd - - /etc/sysctl.d/60-hacompile.conf

@@ -202,7 +202,7 @@ if live; then
   ensure_packages curl nftables nginx-light php8.2-fpm php8.2-mysql wordpress wordpress-theme-twentytwentythree
 fi
 
-install_file 0644 root root f45939807caf59f84ff0e9ae8510911ef05b41e2d7f6352fb663a1d28c7f2bc1 hacompile-firewall.service restart /etc/hacompile/firewall.nft
+install_file 0644 root root 7fd67c7c81ee0d3dff9760084df64ba3ead80c3de6352e759760c4a8c45f0558 hacompile-firewall.service restart /etc/hacompile/firewall.nft
 install_file 0644 root root 7867f5096ae7aa03e23afa198d2e2bf6f4f42805df3028d229f4b8e774292769 nginx.service reload /etc/nginx/hacompile/web-web.conf
 install_file 0644 root root 4007265ae342720e0b0868ca594e1899e573c4ff6ed6c230a97f90c67a80ddb0 nginx.service reload /etc/nginx/nginx.conf
 install_file 0644 root root 0929032853c0815dcd85d3221e4c0b50caa450ce07c2a9d5d4760a6d01d3cb3e php8.2-fpm.service reload /etc/php/8.2/fpm/pool.d/hacompile-web.conf

@@ -202,7 +202,7 @@ if live; then
   ensure_packages curl nftables nginx-light php8.2-fpm php8.2-mysql wordpress wordpress-theme-twentytwentythree
 fi
 
-install_file 0644 root root d95bae8129540eb9aab1a0b8b785a383f4e839b0e7bc80aef5ddc6378fcfdd2b hacompile-firewall.service restart /etc/hacompile/firewall.nft
+install_file 0644 root root a6165bfd865bca28c698269cadf037f372eb974f0826932556174bda681ca8ca hacompile-firewall.service restart /etc/hacompile/firewall.nft
 install_file 0644 root root c7a0bf56ba32549c2f3caf4b05c450b1851472fa1e8d2e385e755be6b1925104 nginx.service reload /etc/nginx/hacompile/web-web.conf
 install_file 0644 root root 4007265ae342720e0b0868ca594e1899e573c4ff6ed6c230a97f90c67a80ddb0 nginx.service reload /etc/nginx/nginx.conf
 install_file 0644 root root 83b2deed5bc0bb78167a44005672ac6c7b5c3f889ca2a4e4a6f663cce53ec09b php8.2-fpm.service reload /etc/php/8.2/fpm/pool.d/hacompile-web.conf

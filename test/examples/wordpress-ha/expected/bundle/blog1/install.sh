@@ -202,7 +202,7 @@ if live; then
   ensure_packages curl glusterfs-client nftables nginx-light php8.2-fpm php8.2-mysql wordpress wordpress-theme-twentytwentythree
 fi
 
-install_file 0644 root root 0930f8dd078284247c6eeeda3bb7f1d9a8faa794657d652accdc2078585f1ec0 hacompile-firewall.service restart /etc/hacompile/firewall.nft
+install_file 0644 root root 253410e3c9e0541256fdee0dd4ff56f6de2c96cc875bf2581066baa052d7a596 hacompile-firewall.service restart /etc/hacompile/firewall.nft
 install_file 0644 root root cb547bd0ed20838c4621b376c70836894b290a1682bb6a1b2af38552f8bc4793 nginx.service reload /etc/nginx/hacompile/web-blog.conf
 install_file 0644 root root 1369131d771a6f936e6d8a04264cf8c3e93f98d0daf4937665a244a894be1dfb nginx.service reload /etc/nginx/nginx.conf
 install_file 0644 root root 24ea580b1dbb61489d4a1fbe22dacefb78aded29be24529684ee5f287a388f45 php8.2-fpm.service reload /etc/php/8.2/fpm/pool.d/hacompile-blog.conf

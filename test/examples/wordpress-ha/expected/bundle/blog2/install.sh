@@ -202,7 +202,7 @@ if live; then
   ensure_packages curl glusterfs-client nftables nginx-light php8.2-fpm php8.2-mysql wordpress wordpress-theme-twentytwentythree
 fi
 
-install_file 0644 root root e2f5a821c3c133205f105c1be0a6f36653e03ddf4bab5c3836be80a4401636cf hacompile-firewall.service restart /etc/hacompile/firewall.nft
+install_file 0644 root root d2d18862e5440f17f061629d8b694cdcc955ff64b6b41b440f343251cae24d29 hacompile-firewall.service restart /etc/hacompile/firewall.nft
 install_file 0644 root root 757d35232fb5ea5568b7bc53778c9673fa9aeda58ef7d850946ce2b567bbc245 nginx.service reload /etc/nginx/hacompile/web-blog.conf
 install_file 0644 root root 1369131d771a6f936e6d8a04264cf8c3e93f98d0daf4937665a244a894be1dfb nginx.service reload /etc/nginx/nginx.conf
 install_file 0644 root root 1e89f79282e8d7ff754ba2d5444b6d9076ed1f5e9fc0fd628a8876d8d19b3c1f php8.2-fpm.service reload /etc/php/8.2/fpm/pool.d/hacompile-blog.conf

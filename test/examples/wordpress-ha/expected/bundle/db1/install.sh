@@ -203,7 +203,7 @@ if live; then
 fi
 
 install_file 0600 root root d2eb7fa5b79baffd46aa798fef6b2bc0669dcfd8d98529fce5130b40b63e3c4e hacompile-db-bootstrap.service restart /etc/hacompile/db/primary.sql
-install_file 0644 root root cf244316c3f17cdef5311258f910c9188ac9aaa10e9be4135b90386e0ecc5d38 hacompile-firewall.service restart /etc/hacompile/firewall.nft
+install_file 0644 root root cbe88320dd0b204fbc0436a9d4f5bd89106ee8e9381ad9c8c90129eee56231e3 hacompile-firewall.service restart /etc/hacompile/firewall.nft
 install_file 0644 root root 569cd212be4ecb54c252d7222949883b2581faa530c8ddc188133ba65b5afc57 mariadb.service restart /etc/mysql/mariadb.conf.d/60-hacompile.cnf
 install_file 0644 root root 11bfa62d4a4f04d311622bcd0e74975f611165357196888945b4231d02fff67e hacompile-db-bootstrap.service restart /etc/systemd/system/hacompile-db-bootstrap.service
 install_file 0644 root root 4248c6061e283520249c85e16499b2b85042e45d1d71fd72a03d43859bd1661d hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service

@@ -204,7 +204,7 @@ fi
 
 install_file 0600 root root acb44bd49e1adde915f3994699ac09fd76b5b923049c59e3e946a6392fc490d7 hacompile-db-bootstrap.service restart /etc/hacompile/db/primary-client.cnf
 install_file 0600 root root 7f810a331d46353463720eed416d66146b7a4b23d2e792c38a709ef725305f2f hacompile-db-bootstrap.service restart /etc/hacompile/db/replica.sql
-install_file 0644 root root 944e0274061965b4d44d363119319f231a1123d32d1124adc77a519afbac8962 hacompile-firewall.service restart /etc/hacompile/firewall.nft
+install_file 0644 root root 1df3c350d62dabb63e9de15b7a4cd8d21548c82748cb1b9bbfa482df0f0e10b3 hacompile-firewall.service restart /etc/hacompile/firewall.nft
 install_file 0644 root root f71a62b04ee562f684c9de43498f1ed38a89e97e6ac00d76c8ea4e18ad74b2bf mariadb.service restart /etc/mysql/mariadb.conf.d/60-hacompile.cnf
 install_file 0644 root root c5c08bc7e247d985b1c551dbf657365e468f58598900e9950875a4976500cc1b hacompile-db-backup.timer restart /etc/systemd/system/hacompile-db-backup.service
 install_file 0644 root root 5aa44cb431531fe244abe899e818fc181ba8c3c7112275128b228e81fb45dd90 hacompile-db-backup.timer restart /etc/systemd/system/hacompile-db-backup.timer

@@ -203,7 +203,7 @@ if live; then
 fi
 
 install_file 0644 root root bfc8df5efee2c8829626bd5c2619c85a32710e027fa30c411c16f081201c8ead glusterd.service restart /etc/glusterfs/glusterd.vol
-install_file 0644 root root 05bbdd606551c74ed48763c9a912b1e1a2e956b3ed7e465c392f7fa9b755c521 hacompile-firewall.service restart /etc/hacompile/firewall.nft
+install_file 0644 root root 464d4dc762fa0ff78d5728c6267d99089d4febb6bcfa08b73d51a21c8a4ca8af hacompile-firewall.service restart /etc/hacompile/firewall.nft
 install_file 0644 root root 206e8c3f0fa465f78f2e5e7e2c43607b00b18e39b2cdb2df9f9f81e75a58f92b glusterd.service restart /etc/systemd/system/glusterd.service.d/hacompile.conf
 install_file 0644 root root 4248c6061e283520249c85e16499b2b85042e45d1d71fd72a03d43859bd1661d hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service
 install_file 0644 root root e63b1fa2753258315747e3dff1eff27552d83b4359c8917de6381adcc9d96ed7 glusterd.service restart /etc/systemd/system/hacompile-gluster-bootstrap.service

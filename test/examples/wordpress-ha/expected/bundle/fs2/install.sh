@@ -203,7 +203,7 @@ if live; then
 fi
 
 install_file 0644 root root bfc8df5efee2c8829626bd5c2619c85a32710e027fa30c411c16f081201c8ead glusterd.service restart /etc/glusterfs/glusterd.vol
-install_file 0644 root root 88a527dbb8c886a595aae8215b28fd5d5d22e3c94680882477bec6f59bb165f5 hacompile-firewall.service restart /etc/hacompile/firewall.nft
+install_file 0644 root root 33cfe12a922e386247f4d6f95acc266d98f9ee32c751b36f47dc480cc5303e3a hacompile-firewall.service restart /etc/hacompile/firewall.nft
 install_file 0644 root root 206e8c3f0fa465f78f2e5e7e2c43607b00b18e39b2cdb2df9f9f81e75a58f92b glusterd.service restart /etc/systemd/system/glusterd.service.d/hacompile.conf
 install_file 0644 root root 4248c6061e283520249c85e16499b2b85042e45d1d71fd72a03d43859bd1661d hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service
 install_file 0644 root root 7501b30087bb6df11be03aeca7676496e405f808ed254904d8ae6ccf8fed898d glusterd.service restart /etc/systemd/system/hacompile-gluster-bricks.service

@@ -203,7 +203,7 @@ if live; then
 fi
 
 install_file 0644 root root bfc8df5efee2c8829626bd5c2619c85a32710e027fa30c411c16f081201c8ead glusterd.service restart /etc/glusterfs/glusterd.vol
-install_file 0644 root root 5ab14e84c6db55d150ad9f650fc19831e306c54add53c5a70667e12aad2d442a hacompile-firewall.service restart /etc/hacompile/firewall.nft
+install_file 0644 root root 4168499eff0ee2a8db60bea6e9d22a2c29d84fcce4e6fd131d62f488dacbf9a2 hacompile-firewall.service restart /etc/hacompile/firewall.nft
 install_file 0644 root root 206e8c3f0fa465f78f2e5e7e2c43607b00b18e39b2cdb2df9f9f81e75a58f92b glusterd.service restart /etc/systemd/system/glusterd.service.d/hacompile.conf
 install_file 0644 root root 4248c6061e283520249c85e16499b2b85042e45d1d71fd72a03d43859bd1661d hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service
 install_file 0644 root root 7501b30087bb6df11be03aeca7676496e405f808ed254904d8ae6ccf8fed898d glusterd.service restart /etc/systemd/system/hacompile-gluster-bricks.service

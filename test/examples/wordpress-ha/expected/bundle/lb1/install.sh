@@ -203,7 +203,7 @@ if live; then
   ensure_user keepalived_script keepalived_script /nonexistent
 fi
 
-install_file 0644 root root 1a5354d70712a65a6d2c28f72ae99ff80596c3dc654187221472a43b0cbd7ab4 hacompile-firewall.service restart /etc/hacompile/firewall.nft
+install_file 0644 root root c646e0b4d9f096156721f985e37ba7867d70dee3bc4b44d40689de0d3de62dea hacompile-firewall.service restart /etc/hacompile/firewall.nft
 install_file 0644 root root 8b6f64ea914c1d8cec0978ed25ef42208081e9f54c603a3cccf7427b33f468f6 keepalived.service reload /etc/keepalived/keepalived.conf
 install_file 0644 root root eeba5c777c607fa34a5c27932d3bb010a4106aa5c4070eb45b9d5f6002a7ec58 nginx.service reload /etc/nginx/hacompile/lb.conf
 install_file 0644 root root 1369131d771a6f936e6d8a04264cf8c3e93f98d0daf4937665a244a894be1dfb nginx.service reload /etc/nginx/nginx.conf

@@ -203,7 +203,7 @@ if live; then
   ensure_user keepalived_script keepalived_script /nonexistent
 fi
 
-install_file 0644 root root 2fb0392f4e27d00a47fe9c5ba7ee61529cf38127accfbb8f21d3725d6bea4f64 hacompile-firewall.service restart /etc/hacompile/firewall.nft
+install_file 0644 root root c4b92caf0207e092b03919aad66194dfb06bb70baaa2e0997ec6003cf8d9a7a9 hacompile-firewall.service restart /etc/hacompile/firewall.nft
 install_file 0644 root root 1106412aca5241a9bb18990e52f87f2dfd5e67739892a7cefa8f5ec33339ddc3 keepalived.service reload /etc/keepalived/keepalived.conf
 install_file 0644 root root eeba5c777c607fa34a5c27932d3bb010a4106aa5c4070eb45b9d5f6002a7ec58 nginx.service reload /etc/nginx/hacompile/lb.conf
 install_file 0644 root root 1369131d771a6f936e6d8a04264cf8c3e93f98d0daf4937665a244a894be1dfb nginx.service reload /etc/nginx/nginx.conf

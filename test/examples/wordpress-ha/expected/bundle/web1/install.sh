@@ -202,7 +202,7 @@ if live; then
   ensure_packages nftables nginx-light
 fi
 
-install_file 0644 root root e60ffeaba113dc1824366a3c04df640a1f5a7e89f8e09acb0d379c2936cbc919 hacompile-firewall.service restart /etc/hacompile/firewall.nft
+install_file 0644 root root a6d37df5fdaebd5af8814b5953b0c2dc8e47f2c406e69b955ba3548623854afb hacompile-firewall.service restart /etc/hacompile/firewall.nft
 install_file 0644 root root e2ae496b12fb7a2c46d1bfd0994b1682f9e9da5a6307b2727ef9dfd52335f878 nginx.service reload /etc/nginx/hacompile/web-web.conf
 install_file 0644 root root 1369131d771a6f936e6d8a04264cf8c3e93f98d0daf4937665a244a894be1dfb nginx.service reload /etc/nginx/nginx.conf
 install_file 0644 root root 4248c6061e283520249c85e16499b2b85042e45d1d71fd72a03d43859bd1661d hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service

@@ -202,7 +202,7 @@ if live; then
   ensure_packages nftables nginx-light
 fi
 
-install_file 0644 root root 87e8dfd64c364e78f0c3f79555b16fe7a3cccb19917f8d9200666d00cc2f13bc hacompile-firewall.service restart /etc/hacompile/firewall.nft
+install_file 0644 root root 90549e69ef957b4130b9f0d63cd24baa705b0307beacd847e199bf38ad1b974a hacompile-firewall.service restart /etc/hacompile/firewall.nft
 install_file 0644 root root 39ff22c074f7c62950f45ddf48d9a8638d1bac630253d92429dcdaa4ebc864d0 nginx.service reload /etc/nginx/hacompile/web-web.conf
 install_file 0644 root root 1369131d771a6f936e6d8a04264cf8c3e93f98d0daf4937665a244a894be1dfb nginx.service reload /etc/nginx/nginx.conf
 install_file 0644 root root 4248c6061e283520249c85e16499b2b85042e45d1d71fd72a03d43859bd1661d hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service

@@ -203,7 +203,7 @@ if live; then
 fi
 
 install_file 0600 root root bae0ae69090434fb9ec3b449b869d8b3773e89586f987638d0e6d38cb4e2f0d3 hacompile-db-bootstrap.service restart /etc/hacompile/db/primary.sql
-install_file 0644 root root 0788930fe590a6830e756fefd013a495383aa88f69b18b0e5b2f1fecadbed4e3 hacompile-firewall.service restart /etc/hacompile/firewall.nft
+install_file 0644 root root 0e97120ccb971a73f2ce39532c152747e5dc53108d84f6efb5ea471d9c438902 hacompile-firewall.service restart /etc/hacompile/firewall.nft
 install_file 0644 root root 4b17faf72bc5c2921277e6c46a370f4baecdbb0c3ebf98d424bff3365566f178 mariadb.service restart /etc/mysql/mariadb.conf.d/60-hacompile.cnf
 install_file 0644 root root 4877a235d23a11f8750e11c532298b92689c6e1e20702808e9f8923c6289a52b hacompile-db-backup.timer restart /etc/systemd/system/hacompile-db-backup.service
 install_file 0644 root root 706f25230582deb6083e824102de0ff879f7976f1ecf916e2e6d7016aa910139 hacompile-db-backup.timer restart /etc/systemd/system/hacompile-db-backup.timer

@@ -203,7 +203,7 @@ if live; then
 fi
 
 install_file 0644 root root 22ecd45b88cc57c9f59998dcb6a464684870bc233844743ba1a5ca8ca00659f8 glusterd.service restart /etc/glusterfs/glusterd.vol
-install_file 0644 root root 0e7070d0f81a07eff48cbad45c985b5034284a3c97784283c5cb6feb616c3268 hacompile-firewall.service restart /etc/hacompile/firewall.nft
+install_file 0644 root root 71c158d7339444bb67e953a6b1f89453643564078195498148a16181f5b09097 hacompile-firewall.service restart /etc/hacompile/firewall.nft
 install_file 0644 root root 86c429b92817f008a9e32f5035d99e65c7a294b06111ed338cc20569d97e22dd glusterd.service restart /etc/systemd/system/glusterd.service.d/hacompile.conf
 install_file 0644 root root af59500cb4717811e1386994400ffd0f0901b02c7fb6d64326dd0dced45f55bb hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service
 install_file 0644 root root 8209d402797cf6bfa4548bb3082e9a7f9ae9860726e2265810db5d4da41e6649 glusterd.service restart /etc/systemd/system/hacompile-gluster-bootstrap.service

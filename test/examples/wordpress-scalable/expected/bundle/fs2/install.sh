@@ -203,7 +203,7 @@ if live; then
 fi
 
 install_file 0644 root root 22ecd45b88cc57c9f59998dcb6a464684870bc233844743ba1a5ca8ca00659f8 glusterd.service restart /etc/glusterfs/glusterd.vol
-install_file 0644 root root 9cdb98f597c3ce218d46d1b8b942312de2b2ff12e21c8ab627e5908d5f7ef87f hacompile-firewall.service restart /etc/hacompile/firewall.nft
+install_file 0644 root root b9e857cc34a94392d4518c0c774b4676256cd5bd215c9ddbe21fc9d1f37a138b hacompile-firewall.service restart /etc/hacompile/firewall.nft
 install_file 0644 root root 86c429b92817f008a9e32f5035d99e65c7a294b06111ed338cc20569d97e22dd glusterd.service restart /etc/systemd/system/glusterd.service.d/hacompile.conf
 install_file 0644 root root af59500cb4717811e1386994400ffd0f0901b02c7fb6d64326dd0dced45f55bb hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service
 install_file 0644 root root a2a182a447f39087dcd7489ba635cb9b6f315fd825694230f876a2326532fff4 glusterd.service restart /etc/systemd/system/hacompile-gluster-bricks.service

@@ -202,7 +202,7 @@ if live; then
   ensure_packages curl glusterfs-client nftables nginx-light php8.2-fpm php8.2-mysql wordpress wordpress-theme-twentytwentythree
 fi
 
-install_file 0644 root root 86d81a28793ad84341326124bae17cbf8329acfebde33f880ed1fd55f6fe4b64 hacompile-firewall.service restart /etc/hacompile/firewall.nft
+install_file 0644 root root 6a8171589d411eacbf91a2af852bee442149205b0d77d7699c201b4b48daec6c hacompile-firewall.service restart /etc/hacompile/firewall.nft
 install_file 0644 root root 7d13d4bfc7a1efbe12463b19048dead826ccce8493724f777662b67e3e6076fa nginx.service reload /etc/nginx/hacompile/web-web.conf
 install_file 0644 root root 1aabf4039d6105aba2ec3c98c1ca5f623e672406f7fbcd4b3bb5d1cab1b0bb82 nginx.service reload /etc/nginx/nginx.conf
 install_file 0644 root root 04925a46f0d2eee6e307d3b8a42348a2f9d0f2d477c006c309779c57f78e4dbe php8.2-fpm.service reload /etc/php/8.2/fpm/pool.d/hacompile-web.conf

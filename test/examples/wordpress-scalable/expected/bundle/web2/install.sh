@@ -202,7 +202,7 @@ if live; then
   ensure_packages curl glusterfs-client nftables nginx-light php8.2-fpm php8.2-mysql wordpress wordpress-theme-twentytwentythree
 fi
 
-install_file 0644 root root b8b36e7f4bf2fba15f255cb37c684b504f2d2cd121f351c89ac7d4f80223599a hacompile-firewall.service restart /etc/hacompile/firewall.nft
+install_file 0644 root root 8e3c15b2913493d4a58daa62ae782abaf6b67b22cc996e48ef03bd907a21b5b0 hacompile-firewall.service restart /etc/hacompile/firewall.nft
 install_file 0644 root root 1fb41c37204bf5fb639dea38d2b8b7af8e8a618ce47e5d0debd828461fcdb039 nginx.service reload /etc/nginx/hacompile/web-web.conf
 install_file 0644 root root 1aabf4039d6105aba2ec3c98c1ca5f623e672406f7fbcd4b3bb5d1cab1b0bb82 nginx.service reload /etc/nginx/nginx.conf
 install_file 0644 root root 9d3f93b8fddccda34baf468a16eee4fa19797a322f6f72a5875237813db655eb php8.2-fpm.service reload /etc/php/8.2/fpm/pool.d/hacompile-web.conf
