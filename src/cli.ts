@@ -50,7 +50,9 @@ function parse(argv: string[]): Run | number {
   cli
     .command("verify <output-dir>", "Check every generated file with the real program that reads it (root)")
     .option("--tool <name>", "Run only the check of this tool (nginx, keepalived, mariadbd, shellcheck, ...)")
-    .action((dir: string, o: { tool?: string }) => {
+    .option("--tls-cert <file>", "The load balancers' real certificate, for nginx to load (default: the file at the topology's path, else a throwaway pair)")
+    .option("--tls-key <file>", "Its private key (with --tls-cert)")
+    .action((dir: string, o: { tool?: string; tlsCert?: string; tlsKey?: string }) => {
       run = async () => (await import("./commands/verify.js")).verifyCommand(dir, o);
     });
   cli

@@ -7,10 +7,9 @@
 // `hacompile verify` (as root; skipped otherwise, but never under CI).
 // A fixed seed and a fixed number of runs make a failure reproducible.
 import fc from "fast-check";
-import { spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { compile } from "../src/compile.js";
@@ -106,23 +105,6 @@ function pickShapes(accepted: readonly { shape: string; text: string }[], n: num
 
 const samples: { shape: string; text: string }[] = [];
 
-/**
- * The operator supplies the TLS certificate and key (the topology only names
- * them); nginx -t loads them, so a throwaway pair stands in, in the host's tree.
- */
-function provideCertificate(work: string, hostRoot: string, certificate: string, key: string): void {
-  const cert = join(work, "cert.pem");
-  const pkey = join(work, "key.pem");
-  if (!existsSync(cert)) {
-    const r = spawnSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-subj", "/CN=hacompile-test", "-days", "1", "-keyout", pkey, "-out", cert], { encoding: "utf8" });
-    assert.is(r.status, 0, `openssl: ${r.stderr}`);
-  }
-  for (const [from, to] of [[cert, certificate], [pkey, key]] as const) {
-    mkdirSync(dirname(join(hostRoot, to)), { recursive: true });
-    copyFileSync(from, join(hostRoot, to));
-  }
-}
-
 test(`property: ${VERIFY_SAMPLES} accepted topologies of different shapes pass hacompile verify`, async () => {
   if (!ROOT_USER && !CI) {
     process.stdout.write("\n(skipped: verify needs root; CI runs it)\n");
@@ -136,8 +118,7 @@ test(`property: ${VERIFY_SAMPLES} accepted topologies of different shapes pass h
       assert.ok(r.graph);
       const out = join(dir, `sample${i}`);
       writeTreeAtomic(out, emit(r.graph, knownSecrets(r.graph), targets).files);
-      const tls = r.graph.loadBalancer.tls;
-      if (tls) for (const h of r.graph.loadBalancer.hosts) provideCertificate(dir, join(out, "bundle", h, "root"), tls.certificate, tls.key);
+      // A TLS sample's certificate is the operator's: verify stands a throwaway pair in for it.
       const results = await runChecks(loadContext(out));
       const bad = results.filter((x) => x.status === "fail" || (CI && x.status === "skipped"));
       assert.equal(

@@ -1,7 +1,8 @@
 // `hacompile verify`: the real programs accept every file of every example
 // and golden case, and each check can fail: a broken copy of one file is
 // caught by the intended tool, with that file named in the message.
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "uvu";
@@ -105,6 +106,65 @@ for (const b of breakages) {
     rmSync(copy, { recursive: true, force: true });
   });
 }
+
+// A TLS topology names the operator's certificate and key, which no build
+// machine has: verify stages a pair at those paths, says which, and checks
+// the operator's own files when named.
+const CERT = "/etc/ssl/hacompile-verify-test/cert.pem";
+const KEY = "/etc/ssl/hacompile-verify-test/key.pem";
+
+function tlsBuild(): string {
+  const text = readFileSync(join(ROOT, "examples/wordpress-ha/topology.yaml"), "utf8");
+  const withTls = text.replace(/^  routes:$/m, `  tls: { certificate: ${CERT}, key: ${KEY} }\n  routes:`);
+  assert.is.not(withTls, text);
+  const topo = join(work, "tls.yaml");
+  writeFileSync(topo, withTls);
+  return buildTo(topo, "tls");
+}
+
+/** A self-signed pair made the way an operator might (openssl req). */
+function pair(name: string): { cert: string; key: string } {
+  const cert = join(work, `${name}-cert.pem`);
+  const key = join(work, `${name}-key.pem`);
+  const r = spawnSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1", "-subj", `/CN=${name}`, "-keyout", key, "-out", cert], { encoding: "utf8" });
+  assert.is(r.status, 0, r.stderr);
+  return { cert, key };
+}
+
+function cli(args: string[]): { code: number | null; out: string } {
+  const r = spawnSync(process.execPath, [join(ROOT, "bin/hacompile.js"), ...args], { encoding: "utf8" });
+  return { code: r.status, out: r.stdout + r.stderr };
+}
+
+test("verify of a TLS topology: nginx loads a throwaway pair at the named paths, and the output says so", async () => {
+  assert.not.ok(existsSync(CERT), `${CERT} exists on this machine`);
+  const dir = tlsBuild();
+  const results = await runChecks(loadContext(dir), "nginx");
+  assert.equal(results.filter((r) => r.status !== "ok").map((r) => `${r.file}: ${r.message}`), []);
+  const lbs = results.filter((r) => /^lb\d:/.test(r.file));
+  assert.is(lbs.length, 2);
+  for (const r of lbs) assert.match(r.note ?? "", /throwaway self-signed pair/);
+  assert.ok(results.filter((r) => !/^lb\d:/.test(r.file)).every((r) => r.note === undefined), "only configs that load the certificate carry the note");
+  const text = summarize(results, false).lines.join("\n");
+  assert.match(text, new RegExp(`^TLS: ${CERT} and ${KEY} are not on this machine, so nginx loaded a throwaway self-signed pair`, "m"));
+  assert.not.ok(existsSync(CERT), "the throwaway pair stays inside the sandbox");
+});
+
+test("verify --tls-cert/--tls-key: nginx loads the operator's pair; a key of another pair fails", () => {
+  const dir = tlsBuild();
+  const good = pair("good");
+  const other = pair("other");
+  const ok = cli(["verify", dir, "--tool", "nginx", "--tls-cert", good.cert, "--tls-key", good.key]);
+  assert.is(ok.code, 0, ok.out);
+  assert.ok(ok.out.includes(`TLS: nginx loaded the certificate ${good.cert} and key ${good.key}`), ok.out);
+  const bad = cli(["verify", dir, "--tool", "nginx", "--tls-cert", good.cert, "--tls-key", other.key]);
+  assert.is(bad.code, 1, bad.out);
+  assert.match(bad.out, /FAIL {4}nginx {2}lb1:\/etc\/nginx\/nginx\.conf: .*key values mismatch/);
+  const missing = cli(["verify", dir, "--tls-cert", join(work, "nope.pem"), "--tls-key", good.key]);
+  assert.is(missing.code, 1);
+  assert.ok(missing.out.includes(`hacompile: ${join(work, "nope.pem")}: cannot read it (ENOENT); --tls-cert and --tls-key name the real certificate and key\n`), missing.out);
+  assert.is(cli(["verify", dir, "--tls-cert", good.cert]).code, 2);
+});
 
 test("a missing tool is a skip on a developer's machine and a failure under CI", () => {
   const skipped: CheckResult = { tool: "nginx", file: "lb1:/etc/nginx/nginx.conf", status: "skipped", message: "nginx not installed" };

@@ -3,10 +3,18 @@
 import { loadContext, runChecks, summarize, VerifyInputError } from "../verify/index.js";
 import { EXIT_INVALID, UsageError } from "./common.js";
 
-export async function verifyCommand(outDir: string, opts: { tool?: string }): Promise<number> {
+export interface VerifyOptions {
+  tool?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+}
+
+export async function verifyCommand(outDir: string, opts: VerifyOptions): Promise<number> {
+  if ((opts.tlsCert === undefined) !== (opts.tlsKey === undefined)) throw new UsageError("--tls-cert and --tls-key go together: the certificate and its key");
+  const given = opts.tlsCert !== undefined && opts.tlsKey !== undefined ? { cert: String(opts.tlsCert), key: String(opts.tlsKey) } : undefined;
   let ctx;
   try {
-    ctx = loadContext(outDir);
+    ctx = loadContext(outDir, given);
   } catch (e) {
     if (e instanceof VerifyInputError) {
       process.stderr.write(`hacompile: ${e.message}\n`);

@@ -18,6 +18,7 @@ import { phpLintCheck } from "./checks/php.js";
 import { shellcheckCheck } from "./checks/shellcheck.js";
 import { sysctlCheck } from "./checks/sysctl.js";
 import { systemdCheck } from "./checks/systemd.js";
+import { stageTls, type TlsFiles, type TlsPaths } from "./tls.js";
 import type { Check, CheckResult, GraphFacts, HostFileEntry, HostTree, VerifyContext } from "./types.js";
 
 /** The checks, each with the tools whose results it reports; each decides which files are its own. */
@@ -47,17 +48,35 @@ interface Manifest {
 }
 
 interface GraphJson extends GraphFacts {
+  site: { domain: string };
   network: { interface: string; prefixLength: number };
-  loadBalancer: { vip: string };
+  loadBalancer: { vip: string; tls?: TlsPaths };
 }
 
-export function loadContext(outDir: string): VerifyContext {
+/** The operator's certificate and key, checked before anything runs: a missing one is a clear error, not an nginx failure. */
+function givenTls(graph: GraphJson, graphPath: string, given: TlsFiles | undefined): TlsFiles | undefined {
+  if (given === undefined) return undefined;
+  if (graph.loadBalancer.tls === undefined)
+    throw new VerifyInputError(`${graphPath}: this build has no TLS (loadbalancer.tls), so --tls-cert and --tls-key have nothing to check`);
+  for (const f of [given.cert, given.key]) {
+    try {
+      readFileSync(f);
+    } catch (e) {
+      throw new VerifyInputError(`${f}: cannot read it (${(e as NodeJS.ErrnoException).code ?? "error"}); --tls-cert and --tls-key name the real certificate and key`);
+    }
+  }
+  return given;
+}
+
+export function loadContext(outDir: string, tlsFiles?: TlsFiles): VerifyContext {
   const dir = resolve(outDir);
   const graphPath = join(dir, "graph.json");
   const bundleDir = join(dir, "bundle");
   if (!existsSync(graphPath)) throw new VerifyInputError(`${graphPath}: not found; verify reads the output of 'hacompile build'`);
   if (!existsSync(bundleDir)) throw new VerifyInputError(`${bundleDir}: not found; build with the bundle target to verify host files`);
   const graph = JSON.parse(readFileSync(graphPath, "utf8")) as GraphJson;
+  const given = givenTls(graph, graphPath, tlsFiles);
+  const tls = graph.loadBalancer.tls;
   const hosts: HostTree[] = [];
   const extraScripts: string[] = [];
   for (const h of readdirSync(bundleDir).sort()) {
@@ -77,13 +96,21 @@ export function loadContext(outDir: string): VerifyContext {
     vip: graph.loadBalancer.vip,
     graph,
     extraScripts,
+    ...(tls !== undefined ? { tls: { certificate: tls.certificate, key: tls.key, domain: graph.site.domain, ...(given ? { given } : {}) } } : {}),
   };
 }
 
-/** Runs every check, or only those reporting for `tool`. */
+/** Runs every check, or only those reporting for `tool`. A TLS topology's pair is staged for nginx first and removed after. */
 export async function runChecks(ctx: VerifyContext, tool?: string): Promise<CheckResult[]> {
+  const chosen = checks.filter((c) => tool === undefined || c.tools.includes(tool));
+  const stage = ctx.tls !== undefined && chosen.some((c) => c.tools.includes("nginx")) ? await stageTls(ctx.tls, ctx.tls.given, ctx.tls.domain) : undefined;
+  const run: VerifyContext = stage !== undefined ? { ...ctx, tlsStage: stage } : ctx;
   const out: CheckResult[] = [];
-  for (const c of checks) if (tool === undefined || c.tools.includes(tool)) out.push(...(await c.run(ctx)));
+  try {
+    for (const c of chosen) out.push(...(await c.run(run)));
+  } finally {
+    stage?.cleanup();
+  }
   return out;
 }
 
@@ -99,6 +126,8 @@ export function summarize(results: readonly CheckResult[], ci: boolean): Summary
     r.status === "ok" ? `ok      ${r.tool}  ${r.file}` : r.status === "fail" ? `FAIL    ${r.tool}  ${r.file}: ${r.message}` : `skipped: ${r.message} (${r.file})`,
   );
   const tools = [...new Set(results.map((r) => r.tool))].sort();
+  const notes = [...new Set(results.flatMap((r) => (r.note !== undefined ? [r.note] : [])))];
+  if (notes.length > 0) lines.push("", ...notes);
   lines.push("");
   for (const t of tools) {
     const rs = results.filter((r) => r.tool === t);

@@ -10,10 +10,11 @@ import type { HostTree, VerifyContext } from "./types.js";
 
 const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
-/** Top-level folders of the host tree that exist on this machine too (etc, usr, srv...). */
-function overlayDirs(h: HostTree): string[] {
-  if (!existsSync(h.root)) return [];
-  return readdirSync(h.root).filter((d) => existsSync(join("/", d)));
+/** Top-level folders of the host tree (and of the extra layer) that exist on this machine too (etc, usr, srv...). */
+function overlayDirs(h: HostTree, extraLower: string | undefined): string[] {
+  const tops = new Set<string>();
+  for (const root of [h.root, extraLower]) if (root !== undefined && existsSync(root)) for (const d of readdirSync(root)) tops.add(d);
+  return [...tops].sort().filter((d) => existsSync(join("/", d)));
 }
 
 /**
@@ -27,8 +28,8 @@ export async function inSandbox(ctx: VerifyContext, h: HostTree, script: string,
     "set -e",
     "mount -t tmpfs hacompile-verify /mnt",
     "mkdir -p /mnt/u /mnt/w",
-    ...overlayDirs(h).map((d) => {
-      const lowers = [join(h.root, d), ...(extraLower && existsSync(join(extraLower, d)) ? [join(extraLower, d)] : []), `/${d}`];
+    ...overlayDirs(h, extraLower).map((d) => {
+      const lowers = [...(existsSync(join(h.root, d)) ? [join(h.root, d)] : []), ...(extraLower && existsSync(join(extraLower, d)) ? [join(extraLower, d)] : []), `/${d}`];
       return `mkdir -p /mnt/u/${d} /mnt/w/${d} && mount -t overlay overlay -o ${q(`lowerdir=${lowers.join(":")},upperdir=/mnt/u/${d},workdir=/mnt/w/${d}`)} /${d}`;
     }),
     "ip link set lo up",

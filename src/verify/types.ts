@@ -1,5 +1,7 @@
 // Verification results: one per (tool, file). `hacompile verify` prints them
 // and a per-tool summary; any failure (or, under CI, any missing tool) fails.
+import type { TlsFiles, TlsPaths, TlsStage } from "./tls.js";
+
 export interface CheckResult {
   /** The checking program: nginx, keepalived, mariadbd, php-fpm, php, hyperdb, shellcheck, ... */
   readonly tool: string;
@@ -8,6 +10,8 @@ export interface CheckResult {
   readonly status: "ok" | "fail" | "skipped";
   /** The tool's own message on failure; the reason when skipped. */
   readonly message: string;
+  /** What the check ran with that the reader must know (a throwaway certificate): printed once below the results. */
+  readonly note?: string;
 }
 
 /** One file of a host, as the bundle target's manifest describes it. */
@@ -40,6 +44,10 @@ export interface VerifyContext {
   readonly graph: GraphFacts;
   /** Scripts the targets add beside the host files (install.sh...), relative to outDir. */
   readonly extraScripts: readonly string[];
+  /** The load balancers' certificate and key paths, and the operator's files when named. */
+  readonly tls?: TlsPaths & { readonly given?: TlsFiles; readonly domain: string };
+  /** Set by runChecks while the checks run: the pair nginx loads. */
+  readonly tlsStage?: TlsStage;
 }
 
 /** The slice of graph.json that checks compare generated files with. */
