@@ -151,17 +151,24 @@ function foldersOf(root: string, paths: readonly string[]): string[] {
 function writeFiles(root: string, files: readonly TreeFile[]): void {
   const all: TreeFile[] = [{ path: MARKER, content: markerContent(files.map((f) => f.path)), mode: 0o644 }, ...files];
   const paths = all.map((f) => join(root, f.path));
+  writeOne(paths[0]!, all[0]!); // before any folder: a killed build's generation is recognisable from its first entry
   for (const d of foldersOf(root, paths)) mkdirSync(d);
   all.forEach((f, i) => {
+    if (i > 0) writeOne(paths[i]!, f);
+  });
+}
+
+function writeOne(path: string, f: TreeFile): void {
+  {
     // Created with its final mode, so a secret is never readable, even briefly.
-    const fd = openSync(paths[i]!, "wx", f.mode);
+    const fd = openSync(path, "wx", f.mode);
     try {
       writeFileSync(fd, f.content); // the whole string, even if one write(2) takes less
       fchmodSync(fd, f.mode); // the umask may have cleared bits we asked for
     } finally {
       closeSync(fd);
     }
-  });
+  }
 }
 
 function ignoring(codes: readonly string[], fn: () => void): void {
@@ -174,20 +181,34 @@ function ignoring(codes: readonly string[], fn: () => void): void {
 
 /**
  * Removes an earlier output: the files its marker lists, the marker, then
- * the folders they needed if empty. Never recursive: anything else (a file
- * that appeared since the check) stays, and so does its folder.
+ * the folders left empty. Nothing else is deleted: a file that appeared
+ * since the check stays, and so does its folder.
  */
 function removeListed(root: string, listed: ReadonlySet<string>): void {
-  const paths = [...listed, MARKER].map((p) => join(root, p));
-  for (const p of paths) ignoring(["ENOENT"], () => unlinkSync(p));
-  for (const d of foldersOf(root, paths).reverse()) ignoring(["ENOENT", "ENOTEMPTY", "EEXIST"], () => rmdirSync(d));
-  ignoring(["ENOENT", "ENOTEMPTY", "EEXIST"], () => rmdirSync(root));
+  for (const p of [...listed, MARKER]) ignoring(["ENOENT"], () => unlinkSync(join(root, p)));
+  removeEmptyFolders(root);
+}
+
+/**
+ * Removes `dir` and the folders below it that hold no file, deepest first
+ * (a build killed between its mkdirs and its files leaves such folders).
+ * A folder with anything in it stays, and so do its parents.
+ */
+function removeEmptyFolders(dir: string): void {
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  for (const e of entries) if (e.isDirectory()) removeEmptyFolders(join(dir, e.name));
+  ignoring(["ENOENT", "ENOTEMPTY", "EEXIST"], () => rmdirSync(dir));
 }
 
 /**
  * Leftovers of killed builds beside `dest`: generations the link does not
- * point to (marked, or still empty), their temporary links and moved-aside
- * folders. Anything else with such a name is left alone.
+ * point to (their listed files, and folders left empty), their temporary
+ * links and moved-aside folders. Nothing unlisted is deleted.
  */
 function removeLeftovers(parent: string, name: string, current: string): void {
   for (const e of readdirSync(parent)) {
@@ -199,7 +220,7 @@ function removeLeftovers(parent: string, name: string, current: string): void {
     if (kind !== "dir") continue;
     const listed = readMarker(p);
     if (listed !== undefined) removeListed(p, listed);
-    else ignoring(["ENOENT", "ENOTEMPTY", "EEXIST"], () => rmdirSync(p));
+    else removeEmptyFolders(p);
   }
 }
 
@@ -225,7 +246,7 @@ export function publishTree(plan: OutputPlan, files: readonly TreeFile[]): Outpu
       renameSync(dest, aside);
       renameSync(link, dest);
       if (plan.kind === "dir") removeListed(aside, plan.oldFiles);
-      else ignoring(["ENOENT", "ENOTEMPTY", "EEXIST"], () => rmdirSync(aside));
+      else removeEmptyFolders(aside);
     } else {
       renameSync(link, dest);
     }
