@@ -32,20 +32,35 @@ export interface TlsStage {
   readonly cleanup: () => void;
 }
 
-/** Puts `cert` and `key` at the named paths under a fresh folder. */
-function layer(paths: TlsPaths, place: (dir: string) => Promise<string | undefined>): Promise<{ dir: string; error?: string }> {
+/** A fresh folder mirroring / with the folders of the named paths, owner-only: it will hold a private key. */
+function freshLayer(paths: TlsPaths): string {
   const dir = mkdtempSync(join(tmpdir(), "hacompile-verify-tls-"));
   for (const p of [paths.certificate, paths.key]) mkdirSync(dirname(join(dir, p)), { recursive: true, mode: 0o700 });
-  return place(dir).then((error) => (error === undefined ? { dir } : { dir, error }));
+  return dir;
+}
+
+/** Makes a self-signed pair at the named paths under `dir`; the error line when openssl fails. EC P-256: made in milliseconds. */
+async function throwawayPair(dir: string, paths: TlsPaths, domain: string): Promise<string | undefined> {
+  const r = await runTool("openssl", [
+    "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1",
+    "-subj", `/CN=${domain}`, "-keyout", join(dir, paths.key), "-out", join(dir, paths.certificate),
+  ]);
+  return r.code === 0 ? undefined : (r.stderr.trim().split("\n")[0] ?? "openssl failed");
+}
+
+/** A top-level folder of the named paths that this machine lacks: the sandbox overlays existing folders only. */
+function missingTop(paths: TlsPaths): string | undefined {
+  return [paths.certificate, paths.key].map((p) => `/${p.split("/")[1] ?? ""}`).find((top) => !existsSync(top));
 }
 
 export async function stageTls(paths: TlsPaths, given: TlsFiles | undefined, domain: string): Promise<TlsStage> {
+  const top = missingTop(paths);
+  if (top !== undefined)
+    return { note: `TLS: ${top} does not exist on this machine, so no pair can be laid at ${paths.certificate} inside the sandbox and nginx checks of TLS configs fail; create an empty ${top} to check them`, cleanup: () => undefined };
   if (given !== undefined) {
-    const { dir } = await layer(paths, async (d) => {
-      copyFileSync(given.cert, join(d, paths.certificate));
-      copyFileSync(given.key, join(d, paths.key));
-      return undefined;
-    });
+    const dir = freshLayer(paths);
+    copyFileSync(given.cert, join(dir, paths.certificate));
+    copyFileSync(given.key, join(dir, paths.key));
     return {
       lower: dir,
       note: `TLS: nginx loaded the certificate ${given.cert} and key ${given.key} (--tls-cert, --tls-key) at ${paths.certificate} and ${paths.key}`,
@@ -54,14 +69,8 @@ export async function stageTls(paths: TlsPaths, given: TlsFiles | undefined, dom
   }
   if (existsSync(paths.certificate) && existsSync(paths.key))
     return { note: `TLS: nginx loaded this machine's ${paths.certificate} and ${paths.key}`, cleanup: () => undefined };
-  // EC P-256: generated in milliseconds; one day is enough for a check.
-  const { dir, error } = await layer(paths, async (d) => {
-    const r = await runTool("openssl", [
-      "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1",
-      "-subj", `/CN=${domain}`, "-keyout", join(d, paths.key), "-out", join(d, paths.certificate),
-    ]);
-    return r.code === 0 ? undefined : r.stderr.trim().split("\n")[0] ?? "openssl failed";
-  });
+  const dir = freshLayer(paths);
+  const error = await throwawayPair(dir, paths, domain);
   if (error !== undefined) {
     rmSync(dir, { recursive: true, force: true });
     return { note: `TLS: no certificate at ${paths.certificate} and no throwaway pair (openssl: ${error}); nginx checks of TLS configs fail`, cleanup: () => undefined };
