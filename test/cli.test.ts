@@ -237,6 +237,17 @@ test("build -o: a file, a path under a file, a missing parent, a foreign link: o
   rmSync(dir, { recursive: true });
 });
 
+test("graph -o: a folder, a missing folder, a path under a file, the topology itself: one line, exit 1, nothing touched", () => {
+  const dir = userFolder();
+  const before = snapshot(dir);
+  refused(run(["graph", "topology.yaml", "-o", "keys"], dir), "keys", "out-write-error");
+  refused(run(["graph", "topology.yaml", "-o", "no/such/g.svg"], dir), "no/such/g.svg", "out-write-error");
+  refused(run(["graph", "topology.yaml", "-o", "notes.txt/g.svg"], dir), "notes.txt/g.svg", "out-write-error");
+  refused(run(["graph", "topology.yaml", "-o", "./topology.yaml"], dir), "./topology.yaml", "out-is-input");
+  assert.equal(snapshot(dir), before);
+  rmSync(dir, { recursive: true });
+});
+
 test("verify: a folder that is not a build is a clear error; a build passes one tool's checks", () => {
   const dir = tmp();
   const bad = run(["verify", dir]);
