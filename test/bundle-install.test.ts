@@ -1,9 +1,10 @@
 // The bundle's install.sh across two builds, run as an operator runs it: the
 // first topology's bundle, then the next one's (the database primary moved
-// to the old replica, a larger upload limit). What dropped out of the bundle
-// is removed (only what hacompile installed, and only while unchanged), and
-// a service whose config alone changed is reloaded, one whose unit changed
-// restarted. Once under --root, once live in a private mount namespace with
+// to the old replica, a larger upload limit, web2 moved from the pool to the
+// database replicas). What dropped out of the bundle is removed (files only
+// what hacompile installed, and only while unchanged; services stopped and
+// disabled), and a service whose config alone changed is reloaded, one whose
+// unit changed restarted. Once under --root, once live in a private mount namespace with
 // systemctl replaced by a recorder.
 import { spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -16,13 +17,14 @@ import { buildFile, ROOT, writeTree } from "./helpers.js";
 const work = mkdtempSync(join(tmpdir(), "hacompile-bundle-install-"));
 const IS_ROOT = process.getuid?.() === 0;
 
-/** The example, and the same site after a promotion of db2 and a larger upload limit. */
+/** The example, and the same site after a promotion of db2, a larger upload limit and web2 turned into a replica. */
 function topologies(): { before: string; after: string } {
   const before = join(ROOT, "examples/mysql-replication/topology.yaml");
   const text = readFileSync(before, "utf8");
   const changed = text
     .replace("primary: db1", "primary: db2")
-    .replace("replicas: [db2]", "replicas: [db1]")
+    .replace("replicas: [db2]", "replicas: [db1, web2]")
+    .replace("hosts: [web1, web2], app: wordpress", "hosts: [web1], app: wordpress")
     .replace("  title: Example\n", "  title: Example\n  upload_max_mb: 128\n");
   assert.is.not(changed, text);
   const after = join(work, "promoted.yaml");
@@ -83,13 +85,21 @@ test("--root: a second bundle removes what dropped out, keeps what someone chang
   assert.match(db1, /left \/etc\/hacompile\/db\/primary\.sql: no longer in the bundle, but changed since hacompile installed it/);
   assert.is(readFileSync(join(root, "db1/etc/hacompile/db/primary.sql"), "utf8"), "-- edited by hand\n");
 
-  // lb1: only nginx's config changed (client_max_body_size): a reload, not a restart.
+  // web2 is a database replica now: its web services stop, their files go, MySQL comes.
+  step("web2", a);
+  const web2 = step("web2", b);
+  for (const unit of ["nginx.service", "php8.2-fpm.service"]) assert.ok(web2.includes(`--root: would stop and disable ${unit}`), web2);
+  assert.match(web2, /removed \/etc\/nginx\/nginx\.conf \(no longer in the bundle\)/);
+  assert.ok(existsSync(join(root, "web2/etc/mysql/mysql.conf.d/60-hacompile.cnf")));
+  assert.match(step("web2", b), /no changes/);
+
+  // lb1: only nginx's config changed (client_max_body_size, members): a reload, not a restart.
   const lb1 = step("lb1", b);
   assert.match(lb1, /would reload nginx\.service/);
   assert.not.match(lb1, /would restart nginx\.service/);
 });
 
-test("live, in a private mount namespace: systemctl reload for config, restart for units, disable --now for a dropped unit", () => {
+test("live, in a private mount namespace: systemctl reload for config, restart for units, disable --now for dropped units and services", () => {
   if (!IS_ROOT || spawnSync("unshare", ["-m", "true"]).status !== 0) return; // needs root; CI runs as root
   const { a, b } = bundles();
   const stubs = join(work, "stubs");
@@ -99,29 +109,30 @@ test("live, in a private mount namespace: systemctl reload for config, restart f
   writeFileSync(join(stubs, "systemctl"), `#!/bin/sh\necho "$*" >>${log}\nexit 0\n`, { mode: 0o755 });
   writeFileSync(join(stubs, "dpkg-query"), "#!/bin/sh\necho installed\n", { mode: 0o755 });
   writeFileSync(join(stubs, "apt-get"), "#!/bin/sh\necho 'apt-get must not run here' >&2\nexit 1\n", { mode: 0o755 });
-  const layers = join(work, "layers");
-  mkdirSync(layers, { recursive: true });
   const results = join(work, "live");
   mkdirSync(results, { recursive: true });
-  // /etc, /usr and /var become writable overlays on a tmpfs: nothing reaches this machine's files.
-  const script = [
-    "set -e",
-    `mount -t tmpfs hacompile-test ${layers}`,
-    ...["etc", "usr", "var"].map(
-      (d) => `mkdir -p ${layers}/u/${d} ${layers}/w/${d} && mount -t overlay overlay -o lowerdir=/${d},upperdir=${layers}/u/${d},workdir=${layers}/w/${d} /${d}`,
-    ),
-    `export PATH=${stubs}:/usr/sbin:/usr/bin:/sbin:/bin`,
-    ...["lb1", "db2"].flatMap((h) => [
+  const read = (f: string): string => readFileSync(join(results, f), "utf8");
+  // One machine per host: its own namespace, with /etc, /usr and /var writable
+  // overlays on a fresh tmpfs, so nothing reaches this machine's files.
+  for (const h of ["lb1", "db2", "web2"]) {
+    const layers = join(work, `layers-${h}`);
+    mkdirSync(layers, { recursive: true });
+    const script = [
+      "set -e",
+      `mount -t tmpfs hacompile-test ${layers}`,
+      ...["etc", "usr", "var"].map(
+        (d) => `mkdir -p ${layers}/u/${d} ${layers}/w/${d} && mount -t overlay overlay -o lowerdir=/${d},upperdir=${layers}/u/${d},workdir=${layers}/w/${d} /${d}`,
+      ),
+      `export PATH=${stubs}:/usr/sbin:/usr/bin:/sbin:/bin`,
       `bash ${a}/bundle/${h}/install.sh >${results}/${h}-a.out 2>&1`,
       `: >${log}`,
       `bash ${b}/bundle/${h}/install.sh >${results}/${h}-b.out 2>&1`,
       `cp ${log} ${results}/${h}.log`,
-    ]),
-    `ls /etc/hacompile/db /etc/systemd/system >${results}/ls 2>&1`,
-  ].join("\n");
-  const r = spawnSync("unshare", ["-m", "--propagation", "private", "sh", "-c", script], { encoding: "utf8" });
-  const read = (f: string): string => readFileSync(join(results, f), "utf8");
-  assert.is(r.status, 0, r.stderr + (existsSync(join(results, "db2-b.out")) ? read("db2-b.out") : ""));
+      `ls /etc/hacompile/db /etc/systemd/system >${results}/${h}.ls 2>&1 || true`,
+    ].join("\n");
+    const r = spawnSync("unshare", ["-m", "--propagation", "private", "sh", "-c", script], { encoding: "utf8" });
+    assert.is(r.status, 0, `${h}: ${r.stderr}${existsSync(join(results, `${h}-b.out`)) ? read(`${h}-b.out`) : ""}`);
+  }
 
   const lb1 = read("lb1.log").split("\n");
   assert.ok(lb1.includes("reload -- nginx.service"), lb1.join("\n"));
@@ -132,7 +143,12 @@ test("live, in a private mount namespace: systemctl reload for config, restart f
   for (const want of ["disable --now --quiet -- hacompile-db-backup.timer", "disable --now --quiet -- hacompile-db-backup.service", "daemon-reload", "restart -- mysql.service"])
     assert.ok(db2.includes(want), `${want}:\n${db2.join("\n")}`);
   assert.ok(db2.indexOf("daemon-reload") < db2.indexOf("restart -- mysql.service"));
-  const ls = read("ls");
+  const web2 = read("web2.log").split("\n");
+  for (const want of ["disable --now --quiet -- nginx.service", "disable --now --quiet -- php8.2-fpm.service", "restart -- mysql.service"])
+    assert.ok(web2.includes(want), `${want}:\n${web2.join("\n")}`);
+  assert.ok(web2.indexOf("disable --now --quiet -- nginx.service") < web2.indexOf("daemon-reload"), "stopped before the units are reloaded");
+
+  const ls = read("db2.ls");
   assert.not.match(ls, /replica\.sql|hacompile-db-backup/);
   assert.match(ls, /primary\.sql/);
 });
