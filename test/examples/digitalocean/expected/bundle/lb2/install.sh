@@ -146,21 +146,24 @@ if live; then
   ensure_user keepalived_script keepalived_script /nonexistent
 fi
 
-install_file 0644 root root 54eb60d78754c1cfb95e3856478c75a706b2fcf2a2442804719539bfaaf1f8da hacompile-firewall.service /etc/hacompile/firewall.nft
-install_file 0644 root root 3e86008a54e1d9d8eb3451e405bf4bd6a80d401c5f159ce15e84fa4fad74e082 keepalived.service /etc/keepalived/keepalived.conf
-install_file 0644 root root 94fc9d0975e8d48dddb87d1ffe1cbb6cac0eb5d823f2c7ebf105ffd83963bf12 nginx.service /etc/nginx/hacompile/lb.conf
+install_file 0644 root root d5409275fc1a41cd011b05971a3cfd1450635c6e0f9fca54c3badb477dcba878 hacompile-firewall.service /etc/hacompile/firewall.nft
+install_file 0644 root root 1e16ec8fb351c8b387c2ef5f4f93c68967bab58d588e6d3e524778064108eda3 keepalived.service /etc/keepalived/keepalived.conf
+install_file 0644 root root 165284eff591ed882d08b2c7f94d7c8eeb2b33881513de2a2776279b6d01e4cb nginx.service /etc/nginx/hacompile/lb.conf
 install_file 0644 root root e3a2ce108ee2f0c234e5e7b2176494014ddee306328af52d74bfa5cc8c46f574 nginx.service /etc/nginx/nginx.conf
-install_file 0644 root root 527019845c9b588611d4a947beb7e0adab897539fe7e2f35100cd924817c279b - /etc/sysctl.d/60-hacompile.conf
+install_file 0644 root root cc99cf67c7a457d7933a5daf665a9a677279ff7a4a8d9c03c7e5fbf6dd399bbf hacompile-sysctl.service /etc/sysctl.d/60-hacompile.conf
 install_file 0644 root root 8128fdf1c2309a3453c0711e82365c3620a530ee184dae68426bbcf5be6199da hacompile-do-reassert.timer /etc/systemd/system/hacompile-do-reassert.service
 install_file 0644 root root b369043ed0f7d93da76b943c7536f19d62b3d10b968211d9273289750e07b449 hacompile-do-reassert.timer /etc/systemd/system/hacompile-do-reassert.timer
-install_file 0644 root root dbf095182e5839b0dcb816dd00b211a0a74fd16b29e346be4fb32a2920d57a83 hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service
-install_file 0644 root root 4d030829ad682a39d6404a82dd876c963eb458aedc9e640409db0c99413a3fc9 - /etc/systemd/system/hacompile.target
+install_file 0644 root root 9af610494078cee58a9654d2df47a0d566153d507cf48f4720617ee2c4643134 hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service
+install_file 0644 root root c19fccde579858ae0320b8402c8d601a08740d39f11599c16750571f5031670c hacompile-sysctl.service /etc/systemd/system/hacompile-sysctl.service
+install_file 0644 root root 94f2fefeb1c9f7900360b053fcc9c43b4af6ee0085b22e6a5773714d30e8c7e1 - /etc/systemd/system/hacompile.target
 install_file 0644 root root 6c70b9378107384e7d8b79bb2835450d03c1b53f2c9fee206f483073f6e574a6 keepalived.service /etc/systemd/system/keepalived.service.d/hacompile-restart.conf
 install_file 0644 root root 6512b825e03f9a14d37fb3dfd74edc0b242051c50b9a9a4b306bdcae9b18832e keepalived.service /etc/systemd/system/keepalived.service.d/hacompile.conf
+install_file 0644 root root 524b80c95dd2706d2e69e34e5feab0cc539415439297f1ea1d7b210d10f37847 hacompile-firewall.service /etc/systemd/system/nftables.service.d/hacompile-firewall.conf
 install_file 0644 root root c47ad68ffd8905b6072cb9134cbcd10a586f79378685fdd0f4710c4e8714c24a nginx.service /etc/systemd/system/nginx.service.d/hacompile-restart.conf
-install_file 0644 root root ff7e4cd8ee18866c1d6cb5d939987d795a613e3dc59a70105c42d7d6a8fa99b2 nginx.service /etc/systemd/system/nginx.service.d/hacompile.conf
+install_file 0644 root root 30bd78f47e44c1da604e4b6a6275a408b6d625aae9a1990665bfe468d5e431a1 nginx.service /etc/systemd/system/nginx.service.d/hacompile.conf
 install_file 0755 root root 264cbc8d196290bee8e042a026ed4af08dd179e80de1e6b5deb6157f9a2d182d keepalived.service /usr/local/sbin/hacompile-check-nginx
 install_file 0755 root root 904e180536d373111423137cf3059373abf2d034bf8b98ece4fa1efa215b27a7 keepalived.service /usr/local/sbin/hacompile-do-assign
+install_file 0755 root root c68f5d45df8bdbb805a26757cc52173468cfdfef212abba9e718c8ab8cbb6a50 - /usr/local/sbin/hacompile-health
 install_file 0755 root root ec9c20f7ce4cf704b1462e36a11670c249c0aa3920bb4ae3c21be87775877b57 keepalived.service /usr/local/sbin/hacompile-vrrp-state
 
 if ! live; then
@@ -171,6 +174,7 @@ else
   ensure_enabled hacompile-do-reassert.timer
   ensure_enabled hacompile-firewall.service
   # Dependencies first; periodic jobs through their timers.
+  ensure_service hacompile-sysctl.service
   ensure_service nginx.service
   ensure_service keepalived.service
   ensure_service hacompile-do-reassert.timer

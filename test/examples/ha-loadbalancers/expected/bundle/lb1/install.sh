@@ -146,18 +146,21 @@ if live; then
   ensure_user keepalived_script keepalived_script /nonexistent
 fi
 
-install_file 0644 root root b306f4a44f7cc356a0ffb5ca9fcea487e9e3732a6fd23e9e51cd0e94d74b00b0 hacompile-firewall.service /etc/hacompile/firewall.nft
+install_file 0644 root root 1fe3647e2bd19946b7eab7249fc1c50ed07684c915f9092c572640eea79ae188 hacompile-firewall.service /etc/hacompile/firewall.nft
 install_file 0644 root root 766219ce56992fede8a3cd5cfc55634c4d4fcbf2a5a13376d2064b4cbbee3a32 keepalived.service /etc/keepalived/keepalived.conf
 install_file 0644 root root 34f0bea11bd028e3bb0074cb68ae430a47ae4588f28303b7b484a1002aa4c2dd nginx.service /etc/nginx/hacompile/lb.conf
 install_file 0644 root root 7463a6a23ac44c921dc236f77bf5f6e2c888aa89dffd2a1d971c0cf15b644456 nginx.service /etc/nginx/nginx.conf
-install_file 0644 root root 685f692b4f7f427a7f7557160f5cb6b318338c9ee88da4fadf7002a23c86458d - /etc/sysctl.d/60-hacompile.conf
-install_file 0644 root root 923c7514b9d7054aa9cc331467eb8822bd05822928c94e7aaa77e78ba2d8fb3f hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service
-install_file 0644 root root f9914058eedfa6e6283271228b4cc5f551b09b2d032b089edd55944ea783920d - /etc/systemd/system/hacompile.target
+install_file 0644 root root 685f692b4f7f427a7f7557160f5cb6b318338c9ee88da4fadf7002a23c86458d hacompile-sysctl.service /etc/sysctl.d/60-hacompile.conf
+install_file 0644 root root 050e354c73d93c6a595fe38ba5856fbbbae08b6c2243d0ac41c03819dd485ca0 hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service
+install_file 0644 root root 397be03c93a6ba048b275e14fc462292ba0fcd6b8721e963bc101a6540f9e79f hacompile-sysctl.service /etc/systemd/system/hacompile-sysctl.service
+install_file 0644 root root d47b2853d7da2bd70cee313cbdcb28aa7f323f34eb538fa35ce47eadbcc5a5f8 - /etc/systemd/system/hacompile.target
 install_file 0644 root root b37c306fa90a09caab13a68446ab39a0dbe808c9d9cf86e5af4460b2a16d9bbe keepalived.service /etc/systemd/system/keepalived.service.d/hacompile-restart.conf
 install_file 0644 root root 64bf41ba87ecd13f4d3ce2cb19734ceb643f0d3c4ec0f6f66dee943e20f2a73f keepalived.service /etc/systemd/system/keepalived.service.d/hacompile.conf
+install_file 0644 root root 6d0cad88413d4b0d4c2e693f17538dadebdfb1cb3716f957fed6f5880e9c7ebd hacompile-firewall.service /etc/systemd/system/nftables.service.d/hacompile-firewall.conf
 install_file 0644 root root 8bc3ad653c13a8b1ac32c611f5d070caa9aa05dc8a69e67a590d1bd4c04a3aa3 nginx.service /etc/systemd/system/nginx.service.d/hacompile-restart.conf
-install_file 0644 root root 3568f7a0ca9891390fbc8ae90d5acc184c9f94a4dd7878e0b207599cc6994d57 nginx.service /etc/systemd/system/nginx.service.d/hacompile.conf
+install_file 0644 root root 5c8bd457e881f631d0680556e66d255f1920144e3d767d2511e944a07f9001d3 nginx.service /etc/systemd/system/nginx.service.d/hacompile.conf
 install_file 0755 root root c38bc0c5e1c12a802cd6861a9734b2c74f4119e1226a19c5021969e5f4920570 keepalived.service /usr/local/sbin/hacompile-check-nginx
+install_file 0755 root root c250c2651f6d8c8093cbdf7687a46a036ff36bd06d39aa48e466ec69dc404ef9 - /usr/local/sbin/hacompile-health
 
 if ! live; then
   if ((${#restart[@]} > 0)); then say "--root: not restarting ${!restart[*]}"; fi
@@ -167,6 +170,7 @@ else
   ensure_enabled hacompile-firewall.service
   # Dependencies first; periodic jobs through their timers.
   ensure_service hacompile-firewall.service
+  ensure_service hacompile-sysctl.service
   ensure_service nginx.service
   ensure_service keepalived.service
 fi

@@ -148,10 +148,12 @@ fi
 install_file 0644 root root 7b27112b0cc1f2e888dd03edbf9aaa38b7245e87d2057dc78023fb61b96f04b2 hacompile-firewall.service /etc/hacompile/firewall.nft
 install_file 0644 root root b59e1133787dc259259f9bc6ab19f0a1e58c7489cad1d776aec4df5fe937bf18 nginx.service /etc/nginx/hacompile/web-web.conf
 install_file 0644 root root 7463a6a23ac44c921dc236f77bf5f6e2c888aa89dffd2a1d971c0cf15b644456 nginx.service /etc/nginx/nginx.conf
-install_file 0644 root root 923c7514b9d7054aa9cc331467eb8822bd05822928c94e7aaa77e78ba2d8fb3f hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service
-install_file 0644 root root 3ca258594c1de51844599b3095cf3288e23ded48656dd17ef804f7ae8b391572 - /etc/systemd/system/hacompile.target
+install_file 0644 root root 050e354c73d93c6a595fe38ba5856fbbbae08b6c2243d0ac41c03819dd485ca0 hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service
+install_file 0644 root root ceaa7d289b49af11b80b250e78a881b587a4ecba8554f885248efa8202e743cb - /etc/systemd/system/hacompile.target
+install_file 0644 root root 6d0cad88413d4b0d4c2e693f17538dadebdfb1cb3716f957fed6f5880e9c7ebd hacompile-firewall.service /etc/systemd/system/nftables.service.d/hacompile-firewall.conf
 install_file 0644 root root 8bc3ad653c13a8b1ac32c611f5d070caa9aa05dc8a69e67a590d1bd4c04a3aa3 nginx.service /etc/systemd/system/nginx.service.d/hacompile-restart.conf
 install_file 0644 root root 3568f7a0ca9891390fbc8ae90d5acc184c9f94a4dd7878e0b207599cc6994d57 nginx.service /etc/systemd/system/nginx.service.d/hacompile.conf
+install_file 0755 root root 79bf8c91dc4764aa51f4972f7c7eb9e0646a0d8dbdb21c80c5f545a2a0cfb5eb - /usr/local/sbin/hacompile-health
 install_file 0644 root root bebc4d9fef2fe199bd1c134abd06d2cce61e1580d7d26c9ef032392db36a808c nginx.service /var/www/web/index.html
 
 if ! live; then

@@ -148,10 +148,12 @@ fi
 install_file 0644 root root 2c2370810df30f21b3c4c09e4f669ffadaa539e09822d437241145b185960fbd hacompile-firewall.service /etc/hacompile/firewall.nft
 install_file 0644 root root 40ea9eca085f21e04209018ed5e295bfaa70c46ec91c8fe620fd7e3b0a7105f3 nginx.service /etc/nginx/hacompile/web-web.conf
 install_file 0644 root root 7463a6a23ac44c921dc236f77bf5f6e2c888aa89dffd2a1d971c0cf15b644456 nginx.service /etc/nginx/nginx.conf
-install_file 0644 root root 923c7514b9d7054aa9cc331467eb8822bd05822928c94e7aaa77e78ba2d8fb3f hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service
-install_file 0644 root root cef3277aa5b9201c4243f4650e03ca3afc1d64934a53724334f842bb5ad470c1 - /etc/systemd/system/hacompile.target
+install_file 0644 root root 050e354c73d93c6a595fe38ba5856fbbbae08b6c2243d0ac41c03819dd485ca0 hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service
+install_file 0644 root root 190241e7aa0a83161df9c097ae3883a3692710d28871c9911ce959e86142ae7b - /etc/systemd/system/hacompile.target
+install_file 0644 root root 6d0cad88413d4b0d4c2e693f17538dadebdfb1cb3716f957fed6f5880e9c7ebd hacompile-firewall.service /etc/systemd/system/nftables.service.d/hacompile-firewall.conf
 install_file 0644 root root 8bc3ad653c13a8b1ac32c611f5d070caa9aa05dc8a69e67a590d1bd4c04a3aa3 nginx.service /etc/systemd/system/nginx.service.d/hacompile-restart.conf
 install_file 0644 root root 3568f7a0ca9891390fbc8ae90d5acc184c9f94a4dd7878e0b207599cc6994d57 nginx.service /etc/systemd/system/nginx.service.d/hacompile.conf
+install_file 0755 root root 624e9bee3b958ec1d38830e2dc74571dd94299f24793f5ff85718869f518c176 - /usr/local/sbin/hacompile-health
 install_file 0644 root root 307d85ab2e422e2d225e81c1a044ccfac957a902d6725f51d7b7516ae3c77ea4 nginx.service /var/www/web/index.html
 
 if ! live; then

@@ -149,10 +149,12 @@ install_file 0600 root root 66da1600be3e450aa1fca7c2162046288485127743cb6bb2d33a
 install_file 0644 root root b5787b3c91ad6be4572a06de01242e6d656ef38138a82a81787ecdff05b8b243 hacompile-firewall.service /etc/hacompile/firewall.nft
 install_file 0644 root root a98698289eeef70e027c604f0429f00a07c270e43826012b83baec2aedbed1aa mysql.service /etc/mysql/mysql.conf.d/60-hacompile.cnf
 install_file 0644 root root 3ecb4b896a60d85ceb56b87189ef90c14ce9b01447eb311978a0999cba442b90 hacompile-db-bootstrap.service /etc/systemd/system/hacompile-db-bootstrap.service
-install_file 0644 root root c6c60b0b801f9e795650b2f192e7f3660e20c5fb875dba5f6c7c00036bdfc8c3 hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service
-install_file 0644 root root fedff5fb5cfd18b4c786efd68668cc2c6ec7560d3c628af40e80b85360ef2bb5 - /etc/systemd/system/hacompile.target
+install_file 0644 root root 84810736a32c695ad8eeb4156ffac43d386e824993e2dbfb48c4275d82b71c58 hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service
+install_file 0644 root root 0a88ca16de65fcb08a95c83d7017de83fffe690bd174978c12d5f790236351cd - /etc/systemd/system/hacompile.target
 install_file 0644 root root 0eaf4854b3bece623066df287a2b71a58060222ef61f8c900ee5075ff02713e4 mysql.service /etc/systemd/system/mysql.service.d/hacompile.conf
+install_file 0644 root root 460fec1799336e140a18bbd121846b85bf3defd51edd774e6888604303aeb623 hacompile-firewall.service /etc/systemd/system/nftables.service.d/hacompile-firewall.conf
 install_file 0755 root root 976ee596b14ed3227c6a8332bbe34b43352212b735820e69a88e1b3b9afceed6 hacompile-db-bootstrap.service /usr/local/sbin/hacompile-db-bootstrap
+install_file 0755 root root ba81b76b45eaf33833badd8f1ee59b8a2f699907b0f6266fa7d13b8b089a2a7f - /usr/local/sbin/hacompile-health
 
 if ! live; then
   if ((${#restart[@]} > 0)); then say "--root: not restarting ${!restart[*]}"; fi

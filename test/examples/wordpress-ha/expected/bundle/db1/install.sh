@@ -149,10 +149,12 @@ install_file 0600 root root d2eb7fa5b79baffd46aa798fef6b2bc0669dcfd8d98529fce513
 install_file 0644 root root cf244316c3f17cdef5311258f910c9188ac9aaa10e9be4135b90386e0ecc5d38 hacompile-firewall.service /etc/hacompile/firewall.nft
 install_file 0644 root root 569cd212be4ecb54c252d7222949883b2581faa530c8ddc188133ba65b5afc57 mariadb.service /etc/mysql/mariadb.conf.d/60-hacompile.cnf
 install_file 0644 root root 11bfa62d4a4f04d311622bcd0e74975f611165357196888945b4231d02fff67e hacompile-db-bootstrap.service /etc/systemd/system/hacompile-db-bootstrap.service
-install_file 0644 root root 4248c6061e283520249c85e16499b2b85042e45d1d71fd72a03d43859bd1661d hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service
-install_file 0644 root root b12f6558b83b79bbad9b87ab6063969f8565107bb9f1bc551f29fd8ac0e0914c - /etc/systemd/system/hacompile.target
+install_file 0644 root root 6c563eea0b402811007035e460bfe3123119dbfda2b1c187711a2cfa2a71385d hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service
+install_file 0644 root root 93fcc9257ae25de6482870974c393a464a58748f717f6e0284874120565678e8 - /etc/systemd/system/hacompile.target
 install_file 0644 root root b82cc6da62b51be5fd34e524dae5079405b85a9599409ce2cc73f781101d7eff mariadb.service /etc/systemd/system/mariadb.service.d/hacompile.conf
+install_file 0644 root root 617190e3459ccb48312a11c857b764cf5b437893023a720b7f33a6cf7e8b7003 hacompile-firewall.service /etc/systemd/system/nftables.service.d/hacompile-firewall.conf
 install_file 0755 root root a9102c2b78681eb6b17c0ae2c7211ca6f0673d70be452586099a9325a047d2c6 hacompile-db-bootstrap.service /usr/local/sbin/hacompile-db-bootstrap
+install_file 0755 root root bd2f2be98bc9cd989892be5bdf044074bdf71842eb79910cb27a7f0c19dfb588 - /usr/local/sbin/hacompile-health
 
 if ! live; then
   if ((${#restart[@]} > 0)); then say "--root: not restarting ${!restart[*]}"; fi

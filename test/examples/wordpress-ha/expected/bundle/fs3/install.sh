@@ -148,9 +148,11 @@ fi
 install_file 0644 root root bfc8df5efee2c8829626bd5c2619c85a32710e027fa30c411c16f081201c8ead glusterd.service /etc/glusterfs/glusterd.vol
 install_file 0644 root root 5ab14e84c6db55d150ad9f650fc19831e306c54add53c5a70667e12aad2d442a hacompile-firewall.service /etc/hacompile/firewall.nft
 install_file 0644 root root 206e8c3f0fa465f78f2e5e7e2c43607b00b18e39b2cdb2df9f9f81e75a58f92b glusterd.service /etc/systemd/system/glusterd.service.d/hacompile.conf
-install_file 0644 root root 4248c6061e283520249c85e16499b2b85042e45d1d71fd72a03d43859bd1661d hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service
+install_file 0644 root root 6c563eea0b402811007035e460bfe3123119dbfda2b1c187711a2cfa2a71385d hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service
 install_file 0644 root root 7501b30087bb6df11be03aeca7676496e405f808ed254904d8ae6ccf8fed898d glusterd.service /etc/systemd/system/hacompile-gluster-bricks.service
-install_file 0644 root root f9b303e4c463b8ade362b41bfdacafeebb45925b15687aa0d06a323d7b853e92 - /etc/systemd/system/hacompile.target
+install_file 0644 root root cd384abc171f5a1c8705b5be5018d72cc5bd6a44e9f211546e7337ccbb168597 - /etc/systemd/system/hacompile.target
+install_file 0644 root root 617190e3459ccb48312a11c857b764cf5b437893023a720b7f33a6cf7e8b7003 hacompile-firewall.service /etc/systemd/system/nftables.service.d/hacompile-firewall.conf
+install_file 0755 root root 68990fd77e8782b75b714298ea509971c0cb795426b817f390d0d00dda29e5d9 - /usr/local/sbin/hacompile-health
 
 if ! live; then
   if ((${#restart[@]} > 0)); then say "--root: not restarting ${!restart[*]}"; fi

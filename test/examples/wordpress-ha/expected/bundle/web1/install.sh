@@ -148,10 +148,12 @@ fi
 install_file 0644 root root e60ffeaba113dc1824366a3c04df640a1f5a7e89f8e09acb0d379c2936cbc919 hacompile-firewall.service /etc/hacompile/firewall.nft
 install_file 0644 root root e2ae496b12fb7a2c46d1bfd0994b1682f9e9da5a6307b2727ef9dfd52335f878 nginx.service /etc/nginx/hacompile/web-web.conf
 install_file 0644 root root 1369131d771a6f936e6d8a04264cf8c3e93f98d0daf4937665a244a894be1dfb nginx.service /etc/nginx/nginx.conf
-install_file 0644 root root 4248c6061e283520249c85e16499b2b85042e45d1d71fd72a03d43859bd1661d hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service
-install_file 0644 root root d1a2575a4686ddc0ed1975653f4baf64aa1579ffccd7b7d5f5c9e4a52be1b124 - /etc/systemd/system/hacompile.target
+install_file 0644 root root 6c563eea0b402811007035e460bfe3123119dbfda2b1c187711a2cfa2a71385d hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service
+install_file 0644 root root f53dd21143f0add0ce02934145376090ff1af41f34a87d871be180dbb167c228 - /etc/systemd/system/hacompile.target
+install_file 0644 root root 617190e3459ccb48312a11c857b764cf5b437893023a720b7f33a6cf7e8b7003 hacompile-firewall.service /etc/systemd/system/nftables.service.d/hacompile-firewall.conf
 install_file 0644 root root 89efab1876e610fcd336e51e8dfa09d1ff424236bde2e9502b986987bf9dbe15 nginx.service /etc/systemd/system/nginx.service.d/hacompile-restart.conf
 install_file 0644 root root f51ddfc2df39f69430e054b2df3e6e096219f087aef180f1fcbe4713a76d2fab nginx.service /etc/systemd/system/nginx.service.d/hacompile.conf
+install_file 0755 root root b5a30d91cd9de9660ab1240c6c69477a0744b828ac17f625e426aedb0b7107ae - /usr/local/sbin/hacompile-health
 install_file 0644 root root 605dfd2348d78c20849be8fecacf3d36f89f04980364042c4674d0b6883243cf nginx.service /var/www/web/index.html
 
 if ! live; then

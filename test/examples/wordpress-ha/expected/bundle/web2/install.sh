@@ -148,10 +148,12 @@ fi
 install_file 0644 root root 87e8dfd64c364e78f0c3f79555b16fe7a3cccb19917f8d9200666d00cc2f13bc hacompile-firewall.service /etc/hacompile/firewall.nft
 install_file 0644 root root 39ff22c074f7c62950f45ddf48d9a8638d1bac630253d92429dcdaa4ebc864d0 nginx.service /etc/nginx/hacompile/web-web.conf
 install_file 0644 root root 1369131d771a6f936e6d8a04264cf8c3e93f98d0daf4937665a244a894be1dfb nginx.service /etc/nginx/nginx.conf
-install_file 0644 root root 4248c6061e283520249c85e16499b2b85042e45d1d71fd72a03d43859bd1661d hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service
-install_file 0644 root root 5da203d0951c36a3d8c0870b0a43741185ccc0702059c600e9c27d4fcea6d166 - /etc/systemd/system/hacompile.target
+install_file 0644 root root 6c563eea0b402811007035e460bfe3123119dbfda2b1c187711a2cfa2a71385d hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service
+install_file 0644 root root 0afef88eaec0d9c034f621961f810065576bf9c367b55866d56a5a57a5e0e481 - /etc/systemd/system/hacompile.target
+install_file 0644 root root 617190e3459ccb48312a11c857b764cf5b437893023a720b7f33a6cf7e8b7003 hacompile-firewall.service /etc/systemd/system/nftables.service.d/hacompile-firewall.conf
 install_file 0644 root root 89efab1876e610fcd336e51e8dfa09d1ff424236bde2e9502b986987bf9dbe15 nginx.service /etc/systemd/system/nginx.service.d/hacompile-restart.conf
 install_file 0644 root root f51ddfc2df39f69430e054b2df3e6e096219f087aef180f1fcbe4713a76d2fab nginx.service /etc/systemd/system/nginx.service.d/hacompile.conf
+install_file 0755 root root fdcac49d8fa55d7528d1dbb9554baf171a0c3d663f2de7d3381f204b347d1c21 - /usr/local/sbin/hacompile-health
 install_file 0644 root root 2f9a1860be9d354c634593570fef25ee45a9a34d36e3b5b1a0f65af056fd72d0 nginx.service /var/www/web/index.html
 
 if ! live; then

@@ -148,9 +148,11 @@ fi
 install_file 0644 root root 22ecd45b88cc57c9f59998dcb6a464684870bc233844743ba1a5ca8ca00659f8 glusterd.service /etc/glusterfs/glusterd.vol
 install_file 0644 root root 9cdb98f597c3ce218d46d1b8b942312de2b2ff12e21c8ab627e5908d5f7ef87f hacompile-firewall.service /etc/hacompile/firewall.nft
 install_file 0644 root root 86c429b92817f008a9e32f5035d99e65c7a294b06111ed338cc20569d97e22dd glusterd.service /etc/systemd/system/glusterd.service.d/hacompile.conf
-install_file 0644 root root af59500cb4717811e1386994400ffd0f0901b02c7fb6d64326dd0dced45f55bb hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service
+install_file 0644 root root 8d900eeb2907a57cd2661134a4114acfba7d87538ad55cab334b54d3908d502d hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service
 install_file 0644 root root a2a182a447f39087dcd7489ba635cb9b6f315fd825694230f876a2326532fff4 glusterd.service /etc/systemd/system/hacompile-gluster-bricks.service
-install_file 0644 root root 8bf3f83cbd6f7d9d79dc782d755cfd5d264704d84f965348e62c6a36f3b30a05 - /etc/systemd/system/hacompile.target
+install_file 0644 root root 17d079b7a6199e7cdb2a08200649e4f850c6d457eda0603b8b2eb983c498b564 - /etc/systemd/system/hacompile.target
+install_file 0644 root root b2bbcb452a9b881e16c3b6f3216525736564f66ad634a2c7dff72696e304b166 hacompile-firewall.service /etc/systemd/system/nftables.service.d/hacompile-firewall.conf
+install_file 0755 root root 7732c7885746899f21776ca2ee0ce58ae61e60487ad194a3673d794e73df037b - /usr/local/sbin/hacompile-health
 
 if ! live; then
   if ((${#restart[@]} > 0)); then say "--root: not restarting ${!restart[*]}"; fi
