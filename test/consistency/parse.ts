@@ -330,9 +330,10 @@ export function systemdEscapePath(path: string): string {
   if (trimmed === "") return "-";
   return trimmed
     .split("/")
-    .map((part) =>
+    .map((part, p) =>
       [...part]
-        .map((ch, i) => (/[A-Za-z0-9:_]/.test(ch) || (ch === "." && i > 0) ? ch : `\\x${ch.charCodeAt(0).toString(16).padStart(2, "0")}`))
+        // A '.' is escaped only as the name's first character (systemd-escape --path /srv/.x gives srv-.x).
+        .map((ch, i) => (/[A-Za-z0-9:_]/.test(ch) || (ch === "." && (i > 0 || p > 0)) ? ch : `\\x${ch.charCodeAt(0).toString(16).padStart(2, "0")}`))
         .join(""),
     )
     .join("-");
