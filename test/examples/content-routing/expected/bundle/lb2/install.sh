@@ -160,7 +160,7 @@ install_file 0644 root root 5214560dd0d4327b0c2c5df05b562dcebf415af3c9199e3bc89d
 install_file 0644 root root 9616ce756716369e0d89e2c876043b0f25002f759ee59cc5f34dcfabc2f8e110 nginx.service /etc/systemd/system/nginx.service.d/hacompile-restart.conf
 install_file 0644 root root 67066129d4a30f6f182471cb8c09163b33ae97c8c3835deabf9af52b0496570b nginx.service /etc/systemd/system/nginx.service.d/hacompile.conf
 install_file 0755 root root e85462628d53f9ad624bfda8504a525fe132b2a71c312ff70790111843b23ee5 keepalived.service /usr/local/sbin/hacompile-check-nginx
-install_file 0755 root root dc37f0caff68dcd0aa139a98256c8ae9e03fcf058b68a4d1a1417fb97fc53501 - /usr/local/sbin/hacompile-health
+install_file 0755 root root 93ccbb9b5e2b13f96b378ed2f4455d32713b4e06452ab05b94525b2afbee6426 - /usr/local/sbin/hacompile-health
 
 if ! live; then
   if ((${#restart[@]} > 0)); then say "--root: not restarting ${!restart[*]}"; fi

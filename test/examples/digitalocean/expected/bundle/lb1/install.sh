@@ -163,7 +163,7 @@ install_file 0644 root root c47ad68ffd8905b6072cb9134cbcd10a586f79378685fdd0f471
 install_file 0644 root root 30bd78f47e44c1da604e4b6a6275a408b6d625aae9a1990665bfe468d5e431a1 nginx.service /etc/systemd/system/nginx.service.d/hacompile.conf
 install_file 0755 root root 264cbc8d196290bee8e042a026ed4af08dd179e80de1e6b5deb6157f9a2d182d keepalived.service /usr/local/sbin/hacompile-check-nginx
 install_file 0755 root root 904e180536d373111423137cf3059373abf2d034bf8b98ece4fa1efa215b27a7 keepalived.service /usr/local/sbin/hacompile-do-assign
-install_file 0755 root root 8712df9fae8480870566b85df4f5db227855e089c2600ef9e1fd5f4fe9cdf6e7 - /usr/local/sbin/hacompile-health
+install_file 0755 root root f8dfa70b527311e7b1c8bf5cd9d78fe9ef33ef551dca673af3e833de01a03dab - /usr/local/sbin/hacompile-health
 install_file 0755 root root ec9c20f7ce4cf704b1462e36a11670c249c0aa3920bb4ae3c21be87775877b57 keepalived.service /usr/local/sbin/hacompile-vrrp-state
 
 if ! live; then

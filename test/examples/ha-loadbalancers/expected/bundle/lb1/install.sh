@@ -160,7 +160,7 @@ install_file 0644 root root 6d0cad88413d4b0d4c2e693f17538dadebdfb1cb3716f957fed6
 install_file 0644 root root 8bc3ad653c13a8b1ac32c611f5d070caa9aa05dc8a69e67a590d1bd4c04a3aa3 nginx.service /etc/systemd/system/nginx.service.d/hacompile-restart.conf
 install_file 0644 root root 5c8bd457e881f631d0680556e66d255f1920144e3d767d2511e944a07f9001d3 nginx.service /etc/systemd/system/nginx.service.d/hacompile.conf
 install_file 0755 root root c38bc0c5e1c12a802cd6861a9734b2c74f4119e1226a19c5021969e5f4920570 keepalived.service /usr/local/sbin/hacompile-check-nginx
-install_file 0755 root root c250c2651f6d8c8093cbdf7687a46a036ff36bd06d39aa48e466ec69dc404ef9 - /usr/local/sbin/hacompile-health
+install_file 0755 root root 6c830f99b4a4244413c4dd357ac058dd5f7a4894958de3a49ab95b655789313f - /usr/local/sbin/hacompile-health
 
 if ! live; then
   if ((${#restart[@]} > 0)); then say "--root: not restarting ${!restart[*]}"; fi

@@ -155,7 +155,7 @@ install_file 0644 root root 9fa5662b0999501d0d551439ae1ce726925c562a09674c6536ff
 install_file 0644 root root 460fec1799336e140a18bbd121846b85bf3defd51edd774e6888604303aeb623 hacompile-firewall.service /etc/systemd/system/nftables.service.d/hacompile-firewall.conf
 install_file 0644 root root c947a5c24fea5f30edd08fd386d216e69a21a0442d1e8ab985ade0d7a752fce8 nginx.service /etc/systemd/system/nginx.service.d/hacompile-restart.conf
 install_file 0644 root root e8c656578d2f4b424c4f3c2f95bc51b50c45e5edc378b5ee67a07b16a9d8423d nginx.service /etc/systemd/system/nginx.service.d/hacompile.conf
-install_file 0755 root root 83f200b2f0702d87637a605bdf643e77babbc508406c8b577b0e708f29118314 - /usr/local/sbin/hacompile-health
+install_file 0755 root root c9e9f469e1aeafe49513095288f13931436631d724671361ce23ab4fbff0961d - /usr/local/sbin/hacompile-health
 
 if ! live; then
   if ((${#restart[@]} > 0)); then say "--root: not restarting ${!restart[*]}"; fi

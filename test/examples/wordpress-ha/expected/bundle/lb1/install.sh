@@ -160,7 +160,7 @@ install_file 0644 root root 617190e3459ccb48312a11c857b764cf5b437893023a720b7f33
 install_file 0644 root root 89efab1876e610fcd336e51e8dfa09d1ff424236bde2e9502b986987bf9dbe15 nginx.service /etc/systemd/system/nginx.service.d/hacompile-restart.conf
 install_file 0644 root root 270b7a9c127cfe582183b372fb0c72f7098e6c2aa1b2d079f35c0d5345b726c3 nginx.service /etc/systemd/system/nginx.service.d/hacompile.conf
 install_file 0755 root root d87eb019d5d1a756ff99dff10b935c62980421b04d9af9fcc0fbaf21ebdc247a keepalived.service /usr/local/sbin/hacompile-check-nginx
-install_file 0755 root root 6ceb215c044965ccb2bf4a4618ce4c644f7be493a535ccf50b61fcf9d9d9b614 - /usr/local/sbin/hacompile-health
+install_file 0755 root root 6fdfccfc6603b10c9c7a071dde6e05be825861b21c7cbf91be0ae8a1be964aa5 - /usr/local/sbin/hacompile-health
 
 if ! live; then
   if ((${#restart[@]} > 0)); then say "--root: not restarting ${!restart[*]}"; fi

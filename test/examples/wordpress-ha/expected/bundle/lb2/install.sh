@@ -160,7 +160,7 @@ install_file 0644 root root 617190e3459ccb48312a11c857b764cf5b437893023a720b7f33
 install_file 0644 root root 89efab1876e610fcd336e51e8dfa09d1ff424236bde2e9502b986987bf9dbe15 nginx.service /etc/systemd/system/nginx.service.d/hacompile-restart.conf
 install_file 0644 root root 270b7a9c127cfe582183b372fb0c72f7098e6c2aa1b2d079f35c0d5345b726c3 nginx.service /etc/systemd/system/nginx.service.d/hacompile.conf
 install_file 0755 root root d87eb019d5d1a756ff99dff10b935c62980421b04d9af9fcc0fbaf21ebdc247a keepalived.service /usr/local/sbin/hacompile-check-nginx
-install_file 0755 root root ca9a5eafc15ecaf6930ebcd9e95059f4d5528d1b077e5d8c62640a377bb22176 - /usr/local/sbin/hacompile-health
+install_file 0755 root root 7370cda0deb7c528ab25cc68f15c63dbd3bce757b82d344a5def382fedcaf464 - /usr/local/sbin/hacompile-health
 
 if ! live; then
   if ((${#restart[@]} > 0)); then say "--root: not restarting ${!restart[*]}"; fi

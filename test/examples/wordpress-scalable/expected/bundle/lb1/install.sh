@@ -155,7 +155,7 @@ install_file 0644 root root 2da14460af5609b26d77f4b75f56a6c5e725fdf667563de53016
 install_file 0644 root root b2bbcb452a9b881e16c3b6f3216525736564f66ad634a2c7dff72696e304b166 hacompile-firewall.service /etc/systemd/system/nftables.service.d/hacompile-firewall.conf
 install_file 0644 root root e06452191c0ec64c1abeea6892a1fa4e4330ecc78f5827077a9547a8c0de43cf nginx.service /etc/systemd/system/nginx.service.d/hacompile-restart.conf
 install_file 0644 root root 44a60eb6426fb58f7823688bffe95be57f0e8de3a4a300515b6b6e592fdc4ec5 nginx.service /etc/systemd/system/nginx.service.d/hacompile.conf
-install_file 0755 root root 8650b8716316aac7a053f88ecfd2863adfab50fd7a346451ddccb021f1d4737e - /usr/local/sbin/hacompile-health
+install_file 0755 root root 90d79d3c013d9db4597bf68ed46b70e591283b60551958cba294020867c5cbb4 - /usr/local/sbin/hacompile-health
 
 if ! live; then
   if ((${#restart[@]} > 0)); then say "--root: not restarting ${!restart[*]}"; fi
