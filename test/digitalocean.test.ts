@@ -4,6 +4,9 @@
 // arrives, never its own public address), and an API token file anywhere the
 // schema accepts, /root/.config included, readable by the re-assert unit.
 import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { compile } from "../src/compile.js";
@@ -39,6 +42,31 @@ test("VRRP runs on eth1 in digitalocean mode unless the topology names the inter
   for (const [failover, network, want] of cases) {
     const b = buildText(topology(failover, network).replace("vip: 203.0.113.10", failover.includes("vrrp") ? "vip: 10.60.0.100" : "vip: 203.0.113.10"));
     for (const lb of ["lb1", "lb2"]) assert.is(vrrpInstance(rootFile(b, lb, "/etc/keepalived/keepalived.conf"), lb).interface, want, `${failover}${network}: ${lb}`);
+  }
+});
+
+test("keepalived starts only where the host's address is: its drop-in's check passes on the right interface and fails, saying why, on the wrong one", () => {
+  const b = buildText(topology(DO()));
+  const dropIn = rootFile(b, "lb1", "/etc/systemd/system/keepalived.service.d/hacompile-interface.conf");
+  const pre = (parseIni(dropIn, "drop-in").get("Service")?.get("ExecStartPre") ?? [])[0]?.split(" ") ?? [];
+  assert.equal(pre.slice(1, 3), ["eth1", "10.60.0.11"], "checks the VPC interface for lb1's address");
+  const dir = mkdtempSync(join(tmpdir(), "hacompile-iface-"));
+  try {
+    const script = join(dir, "check");
+    writeFileSync(script, rootFile(b, "lb1", pre[0]!), { mode: 0o755 });
+    // A droplet in a private namespace: public address on eth0, VPC address on eth1 (or, wrongly, on eth0).
+    const droplet = (vpcOn: string): string =>
+      ["ip link add eth0 type veth peer name p0", "ip link add eth1 type veth peer name p1", "ip addr add 203.0.113.50/24 dev eth0", `ip addr add 10.60.0.11/24 dev ${vpcOn}`, "ip link set eth0 up", "ip link set eth1 up", "ip link set p0 up", "ip link set p1 up", `"$@"`].join(" && ");
+    // One second of waiting instead of the unit's 30: the address is there or not from the start.
+    const args = [script, pre[1]!, pre[2]!, "1"];
+    const good = spawnSync("unshare", ["--net", "sh", "-c", droplet("eth1"), "sh", ...args], { encoding: "utf8" });
+    assert.is(good.status, 0, good.stderr);
+    const bad = spawnSync("unshare", ["--net", "sh", "-c", droplet("eth0"), "sh", ...args], { encoding: "utf8" });
+    assert.is(bad.status, 1, bad.stderr);
+    assert.match(bad.stderr, "10.60.0.11 is not on interface eth1");
+    assert.match(bad.stderr, "network.interface");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 
