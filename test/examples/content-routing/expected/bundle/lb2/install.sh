@@ -154,11 +154,13 @@ install_file 0644 root root cadcdf43f5d5fd1dce4d5e1369e6c5f8f73088e485aa714ebd46
 install_file 0644 root root 34a9d3493ea72375b470714f933fcb3a5ca46aaa472f4806127100b7f876d6ae hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service
 install_file 0644 root root ecef643f8ae6f37ddc76d008b9f4080509d4ad6a19f03c3e3f14a388bd26a3af hacompile-sysctl.service /etc/systemd/system/hacompile-sysctl.service
 install_file 0644 root root c828040a164c4e899b5ceb9ed4a0f7194057cecd060c36c6f9605928eefc28be - /etc/systemd/system/hacompile.target
+install_file 0644 root root 3fc29ca14b889261f478b57804a3e0bc2fc25608addb85822b26f9326c7f49cc keepalived.service /etc/systemd/system/keepalived.service.d/hacompile-interface.conf
 install_file 0644 root root 479e2566fc94bdf26039a50f6fe93572ae4bee9a51d2d4d5922442bd0cd019a8 keepalived.service /etc/systemd/system/keepalived.service.d/hacompile-restart.conf
 install_file 0644 root root e40645fac8fe07cff259d9d76227903b174555a839b458ec2af7d2d0134092e2 keepalived.service /etc/systemd/system/keepalived.service.d/hacompile.conf
 install_file 0644 root root 5214560dd0d4327b0c2c5df05b562dcebf415af3c9199e3bc89d0dd2171eb992 hacompile-firewall.service /etc/systemd/system/nftables.service.d/hacompile-firewall.conf
 install_file 0644 root root 9616ce756716369e0d89e2c876043b0f25002f759ee59cc5f34dcfabc2f8e110 nginx.service /etc/systemd/system/nginx.service.d/hacompile-restart.conf
 install_file 0644 root root 67066129d4a30f6f182471cb8c09163b33ae97c8c3835deabf9af52b0496570b nginx.service /etc/systemd/system/nginx.service.d/hacompile.conf
+install_file 0755 root root 40a9c6b00158a8855375b440f45d63f5c4bc6e5714197ae86af1c9b06932189d keepalived.service /usr/local/sbin/hacompile-check-interface
 install_file 0755 root root e85462628d53f9ad624bfda8504a525fe132b2a71c312ff70790111843b23ee5 keepalived.service /usr/local/sbin/hacompile-check-nginx
 install_file 0755 root root 93ccbb9b5e2b13f96b378ed2f4455d32713b4e06452ab05b94525b2afbee6426 - /usr/local/sbin/hacompile-health
 

@@ -156,11 +156,13 @@ install_file 0644 root root b369043ed0f7d93da76b943c7536f19d62b3d10b968211d92732
 install_file 0644 root root 9af610494078cee58a9654d2df47a0d566153d507cf48f4720617ee2c4643134 hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service
 install_file 0644 root root c19fccde579858ae0320b8402c8d601a08740d39f11599c16750571f5031670c hacompile-sysctl.service /etc/systemd/system/hacompile-sysctl.service
 install_file 0644 root root 94f2fefeb1c9f7900360b053fcc9c43b4af6ee0085b22e6a5773714d30e8c7e1 - /etc/systemd/system/hacompile.target
+install_file 0644 root root bb1a6bcfc3ddbc3c52e70452651f3e7260b7b31d4c90cdc7ec0aa39a35533a03 keepalived.service /etc/systemd/system/keepalived.service.d/hacompile-interface.conf
 install_file 0644 root root 6c70b9378107384e7d8b79bb2835450d03c1b53f2c9fee206f483073f6e574a6 keepalived.service /etc/systemd/system/keepalived.service.d/hacompile-restart.conf
 install_file 0644 root root 6512b825e03f9a14d37fb3dfd74edc0b242051c50b9a9a4b306bdcae9b18832e keepalived.service /etc/systemd/system/keepalived.service.d/hacompile.conf
 install_file 0644 root root 524b80c95dd2706d2e69e34e5feab0cc539415439297f1ea1d7b210d10f37847 hacompile-firewall.service /etc/systemd/system/nftables.service.d/hacompile-firewall.conf
 install_file 0644 root root c47ad68ffd8905b6072cb9134cbcd10a586f79378685fdd0f4710c4e8714c24a nginx.service /etc/systemd/system/nginx.service.d/hacompile-restart.conf
 install_file 0644 root root 30bd78f47e44c1da604e4b6a6275a408b6d625aae9a1990665bfe468d5e431a1 nginx.service /etc/systemd/system/nginx.service.d/hacompile.conf
+install_file 0755 root root 96fd626598289f6923c1fc7edef81827b7ff0486cca57fca4a83c2463e5a0fb2 keepalived.service /usr/local/sbin/hacompile-check-interface
 install_file 0755 root root 264cbc8d196290bee8e042a026ed4af08dd179e80de1e6b5deb6157f9a2d182d keepalived.service /usr/local/sbin/hacompile-check-nginx
 install_file 0755 root root 904e180536d373111423137cf3059373abf2d034bf8b98ece4fa1efa215b27a7 keepalived.service /usr/local/sbin/hacompile-do-assign
 install_file 0755 root root a0a5709f35f80d7a9aa753a173232c7e0da1fa57727f92acf99f55f8ad8734a8 - /usr/local/sbin/hacompile-health

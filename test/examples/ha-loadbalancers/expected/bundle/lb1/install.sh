@@ -154,11 +154,13 @@ install_file 0644 root root 685f692b4f7f427a7f7557160f5cb6b318338c9ee88da4fadf70
 install_file 0644 root root 050e354c73d93c6a595fe38ba5856fbbbae08b6c2243d0ac41c03819dd485ca0 hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service
 install_file 0644 root root 397be03c93a6ba048b275e14fc462292ba0fcd6b8721e963bc101a6540f9e79f hacompile-sysctl.service /etc/systemd/system/hacompile-sysctl.service
 install_file 0644 root root d47b2853d7da2bd70cee313cbdcb28aa7f323f34eb538fa35ce47eadbcc5a5f8 - /etc/systemd/system/hacompile.target
+install_file 0644 root root 72d0f9a5d152b5b3fc8987cef87954a8dd88d716fe80c6c3bb96e4c19fe56ae9 keepalived.service /etc/systemd/system/keepalived.service.d/hacompile-interface.conf
 install_file 0644 root root b37c306fa90a09caab13a68446ab39a0dbe808c9d9cf86e5af4460b2a16d9bbe keepalived.service /etc/systemd/system/keepalived.service.d/hacompile-restart.conf
 install_file 0644 root root 64bf41ba87ecd13f4d3ce2cb19734ceb643f0d3c4ec0f6f66dee943e20f2a73f keepalived.service /etc/systemd/system/keepalived.service.d/hacompile.conf
 install_file 0644 root root 6d0cad88413d4b0d4c2e693f17538dadebdfb1cb3716f957fed6f5880e9c7ebd hacompile-firewall.service /etc/systemd/system/nftables.service.d/hacompile-firewall.conf
 install_file 0644 root root 8bc3ad653c13a8b1ac32c611f5d070caa9aa05dc8a69e67a590d1bd4c04a3aa3 nginx.service /etc/systemd/system/nginx.service.d/hacompile-restart.conf
 install_file 0644 root root 5c8bd457e881f631d0680556e66d255f1920144e3d767d2511e944a07f9001d3 nginx.service /etc/systemd/system/nginx.service.d/hacompile.conf
+install_file 0755 root root 61e93253f632f0c89c92650575ff0259fe283018a954ac5f16bdfb2b4a3b08ea keepalived.service /usr/local/sbin/hacompile-check-interface
 install_file 0755 root root c38bc0c5e1c12a802cd6861a9734b2c74f4119e1226a19c5021969e5f4920570 keepalived.service /usr/local/sbin/hacompile-check-nginx
 install_file 0755 root root 6c830f99b4a4244413c4dd357ac058dd5f7a4894958de3a49ab95b655789313f - /usr/local/sbin/hacompile-health
 

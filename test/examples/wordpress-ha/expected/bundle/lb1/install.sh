@@ -154,11 +154,13 @@ install_file 0644 root root 4938d4a3f1a41a2c95978cb1235473b949121efe5f5743e3f742
 install_file 0644 root root 6c563eea0b402811007035e460bfe3123119dbfda2b1c187711a2cfa2a71385d hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service
 install_file 0644 root root 2ab931fcb587dcde61e644a870b7917357dd4b1bde8d7d7a2fdbc21a7e23ee0e hacompile-sysctl.service /etc/systemd/system/hacompile-sysctl.service
 install_file 0644 root root afef32a9bd18ae4315cb8ec92c5930219bf97dd8d94c56c5616acad1e3390e02 - /etc/systemd/system/hacompile.target
+install_file 0644 root root 426b1084accc8c8378adb1d596929e6439419d1bdcd0b64aed03e5bb09704932 keepalived.service /etc/systemd/system/keepalived.service.d/hacompile-interface.conf
 install_file 0644 root root 562f6bab315c3fff692f169d0a9d61e4b5edc714f10f83471e1921333b1a3bbe keepalived.service /etc/systemd/system/keepalived.service.d/hacompile-restart.conf
 install_file 0644 root root 9d94be8f5dd7fd0a698ad21bf93c447c62d084a2f64a27f384e6cbb73c362e2a keepalived.service /etc/systemd/system/keepalived.service.d/hacompile.conf
 install_file 0644 root root 617190e3459ccb48312a11c857b764cf5b437893023a720b7f33a6cf7e8b7003 hacompile-firewall.service /etc/systemd/system/nftables.service.d/hacompile-firewall.conf
 install_file 0644 root root 89efab1876e610fcd336e51e8dfa09d1ff424236bde2e9502b986987bf9dbe15 nginx.service /etc/systemd/system/nginx.service.d/hacompile-restart.conf
 install_file 0644 root root 270b7a9c127cfe582183b372fb0c72f7098e6c2aa1b2d079f35c0d5345b726c3 nginx.service /etc/systemd/system/nginx.service.d/hacompile.conf
+install_file 0755 root root d9502e40ad0723de03317a8a717653273bc18ded9f9c6694e302d813941b4f11 keepalived.service /usr/local/sbin/hacompile-check-interface
 install_file 0755 root root d87eb019d5d1a756ff99dff10b935c62980421b04d9af9fcc0fbaf21ebdc247a keepalived.service /usr/local/sbin/hacompile-check-nginx
 install_file 0755 root root 6fdfccfc6603b10c9c7a071dde6e05be825861b21c7cbf91be0ae8a1be964aa5 - /usr/local/sbin/hacompile-health
 
