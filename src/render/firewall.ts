@@ -4,7 +4,7 @@
 // replaced in one transaction, so other tables (Docker's, the admin's) stay.
 import { hasRole, hostByName, linksTo, type Graph, type Host, type Link } from "../graph/model.js";
 import { renderTemplate } from "./ejs.js";
-import { entranceAddress } from "./lb-nginx.js";
+import { lbListenAddress } from "./lb-nginx.js";
 import { unitFile, type UnitEntry } from "./systemd-unit.js";
 import { file, type Contribution, type HostFile, type Renderer, type ServiceSpec } from "./types.js";
 
@@ -113,12 +113,15 @@ function buildRules(graph: Graph, host: Host): { sets: NamedSet[]; rules: string
     void rules.push(`${source}${portMatch(g.protocol, g.ports)} ${condition}accept comment "${ruleComment(g, setName)}"`);
   for (const g of groupLinks(inboundLinks(graph, host))) {
     if (g.from.includes("client")) {
-      // Only to the entrance address: without a destination, a web server on
-      // the same host (or anything on these ports) answered on the host's
-      // own address to the whole internet. `socket transparent 0` matches
-      // only when a socket will take the packet (nginx listens); otherwise
-      // the policy drops it.
-      const daddr = g.to === "vip" ? `ip daddr ${entranceAddress(graph, host)} ` : `ip daddr ${host.address} `;
+      // Only to the address nginx serves the site on (the VIP, or the anchor
+      // IP): without a destination, a web server on the same host answered
+      // on the host's own address to the whole internet. A single LB
+      // without failover serves on every address (and shares its host with
+      // no web server on these ports: validate.ts), so no destination there.
+      // `socket transparent 0` matches only when a socket will take the
+      // packet (nginx listens); otherwise the policy drops it.
+      const listen = g.to === "vip" ? lbListenAddress(graph, host) : host.address;
+      const daddr = listen === undefined ? "" : `ip daddr ${listen} `;
       rule(daddr, { ...g, from: ["client"] }, undefined, dropWhileNotListening(graph, host) ? "socket transparent 0 " : "");
       continue;
     }

@@ -54,15 +54,6 @@ export function lbListenAddress(graph: Graph, host: Host): string | undefined {
 }
 
 /**
- * The address clients' traffic reaches load balancer `host` at: the VIP, the
- * anchor IP (DigitalOcean) or, without failover, the LB's own address (the
- * graph's vip then). The firewall opens the site on it alone.
- */
-export function entranceAddress(graph: Graph, host: Host): string {
-  return lbListenAddress(graph, host) ?? graph.loadBalancer.vip;
-}
-
-/**
  * Why nginx on load balancer `host` may bind an address the host does not
  * hold (net.ipv4.ip_nonlocal_bind), or undefined when it never does: the VIP
  * on a backup; the anchor IP, which the droplet's network setup may bring up

@@ -553,11 +553,11 @@ export function expectedInbound(b: Build): Map<string, Set<string>> {
   };
   for (const lb of t.loadbalancer.hosts) {
     const me = addressOf(t, lb);
-    // Open to anyone only on the address nginx serves the site on: the VIP or
-    // anchor IP it listens on, or its own address when it listens on all.
+    // Open to anyone only on the address nginx serves the site on (the VIP or
+    // anchor IP it listens on); anywhere when it listens on every address.
     for (const l of publicServer(b, lb).listen) {
-      const [addr, port] = l.includes(":") ? l.split(":") : [me, l];
-      out.get(lb)!.add(`any -> tcp/${port} to ${addr}`);
+      const [addr, port] = l.includes(":") ? l.split(":") : [undefined, l];
+      out.get(lb)!.add(`any -> tcp/${port}${addr === undefined ? "" : ` to ${addr}`}`);
     }
     if (hasRootFile(b, lb, KEEPALIVED_CONF)) {
       for (const peer of vrrpInstance(rootFile(b, lb, KEEPALIVED_CONF), lb).peers) allow(peer, me, "ip/112");
