@@ -162,7 +162,7 @@ install_file 0644 root root 63922bdcc11e80df98f73526d87fbe4cafbb9d1184bd27b1c830
 install_file 0644 root root ab74dedf4beec4c8a157bcdfe771004d678564c64df4e957751c7d98dd8940eb php8.2-fpm.service /etc/systemd/system/php8.2-fpm.service.d/hacompile.conf
 install_file 0640 root www-data e72b208ec8e1b88f2924ca139b5a9a8bb0ee9df7984d8ecdfb1a45c9aaff8aec php8.2-fpm.service /etc/wordpress/config-example.org.php
 install_file 0640 root www-data a8e4d1461359cbf81265e77d5abd17fe46a6812cc1c91395c9a0df59542902d7 php8.2-fpm.service /etc/wordpress/db-config.php
-install_file 0755 root root 2d99928dc32e900b342d8d2ee28346475cced3ebabbe90fa91d30a958dcbba74 - /usr/local/sbin/hacompile-health
+install_file 0755 root root f34f80e8a37a508f1db3fb7dec91ecca2b86a3fa6a84311b9855e88e320766d4 - /usr/local/sbin/hacompile-health
 install_file 0755 root root 12a1681d61d0fdb09a591895748e2ea8eda37bb333610d311fd3f2192e4fefd2 hacompile-install-hyperdb.service /usr/local/sbin/hacompile-install-hyperdb
 
 if ! live; then

@@ -160,7 +160,7 @@ install_file 0644 root root 63922bdcc11e80df98f73526d87fbe4cafbb9d1184bd27b1c830
 install_file 0644 root root ab74dedf4beec4c8a157bcdfe771004d678564c64df4e957751c7d98dd8940eb php8.2-fpm.service /etc/systemd/system/php8.2-fpm.service.d/hacompile.conf
 install_file 0640 root www-data 587800e50741660012c0841ddf12a8aab28d40ffd004a4cbb5f153895df3ae89 php8.2-fpm.service /etc/wordpress/config-example.org.php
 install_file 0640 root www-data 18162d766e8a5868512a09b20c89e459085c238bae5ee73f62c1debd9b82047c php8.2-fpm.service /etc/wordpress/db-config.php
-install_file 0755 root root 04ab4105d5b0c17455397ead0eb6653c1515dd933da9439813bd29d5ea7eddb4 - /usr/local/sbin/hacompile-health
+install_file 0755 root root ae0bc83da375c1bc353b382d04b66da491779c974e70e5feb5a34ba08366d1d8 - /usr/local/sbin/hacompile-health
 install_file 0755 root root 12a1681d61d0fdb09a591895748e2ea8eda37bb333610d311fd3f2192e4fefd2 hacompile-install-hyperdb.service /usr/local/sbin/hacompile-install-hyperdb
 
 if ! live; then

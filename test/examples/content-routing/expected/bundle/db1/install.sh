@@ -157,7 +157,7 @@ install_file 0644 root root e2b419e5a4c419319d87570e50a366e0a04c2b7098029fe61ac0
 install_file 0644 root root 5214560dd0d4327b0c2c5df05b562dcebf415af3c9199e3bc89d0dd2171eb992 hacompile-firewall.service /etc/systemd/system/nftables.service.d/hacompile-firewall.conf
 install_file 0755 root root 1277a20d671550fa08968abc34ac80b181124d91262981c53f807b5147ae23f0 hacompile-db-backup.timer /usr/local/sbin/hacompile-db-backup
 install_file 0755 root root 933512aea4da18f13b03e2eccad8824f481fe92ad1fa7870e1de3293d3331ebf hacompile-db-bootstrap.service /usr/local/sbin/hacompile-db-bootstrap
-install_file 0755 root root 15e49be353bbceef319b6952ab3b53ff080b77b3acaee64b7c2ced125c2dad44 - /usr/local/sbin/hacompile-health
+install_file 0755 root root 7c20e5164bba7f19a964e9028dc6f460cc0d0881370301eb17621514f79fa5d2 - /usr/local/sbin/hacompile-health
 
 if ! live; then
   if ((${#restart[@]} > 0)); then say "--root: not restarting ${!restart[*]}"; fi

@@ -162,7 +162,7 @@ install_file 0644 root root 9616ce756716369e0d89e2c876043b0f25002f759ee59cc5f34d
 install_file 0644 root root 67066129d4a30f6f182471cb8c09163b33ae97c8c3835deabf9af52b0496570b nginx.service /etc/systemd/system/nginx.service.d/hacompile.conf
 install_file 0755 root root 40a9c6b00158a8855375b440f45d63f5c4bc6e5714197ae86af1c9b06932189d keepalived.service /usr/local/sbin/hacompile-check-interface
 install_file 0755 root root e85462628d53f9ad624bfda8504a525fe132b2a71c312ff70790111843b23ee5 keepalived.service /usr/local/sbin/hacompile-check-nginx
-install_file 0755 root root fa3c36aa06c1bfed9a2bfac6bd25191ac01bd1e5f7807b33bd62abce8bc4284c - /usr/local/sbin/hacompile-health
+install_file 0755 root root 9201defb109ac9e24fc5232f1f99b001d883fa09b57a511553aca39ebb60574f - /usr/local/sbin/hacompile-health
 
 if ! live; then
   if ((${#restart[@]} > 0)); then say "--root: not restarting ${!restart[*]}"; fi

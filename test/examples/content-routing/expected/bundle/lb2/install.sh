@@ -162,7 +162,7 @@ install_file 0644 root root 9616ce756716369e0d89e2c876043b0f25002f759ee59cc5f34d
 install_file 0644 root root 67066129d4a30f6f182471cb8c09163b33ae97c8c3835deabf9af52b0496570b nginx.service /etc/systemd/system/nginx.service.d/hacompile.conf
 install_file 0755 root root 40a9c6b00158a8855375b440f45d63f5c4bc6e5714197ae86af1c9b06932189d keepalived.service /usr/local/sbin/hacompile-check-interface
 install_file 0755 root root e85462628d53f9ad624bfda8504a525fe132b2a71c312ff70790111843b23ee5 keepalived.service /usr/local/sbin/hacompile-check-nginx
-install_file 0755 root root 93ccbb9b5e2b13f96b378ed2f4455d32713b4e06452ab05b94525b2afbee6426 - /usr/local/sbin/hacompile-health
+install_file 0755 root root 4a7b8f23bb27a8300feb9c5a5a756d40f65aaae62cfef066f07e9ea31080835e - /usr/local/sbin/hacompile-health
 
 if ! live; then
   if ((${#restart[@]} > 0)); then say "--root: not restarting ${!restart[*]}"; fi

@@ -162,7 +162,7 @@ install_file 0644 root root 63922bdcc11e80df98f73526d87fbe4cafbb9d1184bd27b1c830
 install_file 0644 root root ab74dedf4beec4c8a157bcdfe771004d678564c64df4e957751c7d98dd8940eb php8.2-fpm.service /etc/systemd/system/php8.2-fpm.service.d/hacompile.conf
 install_file 0640 root www-data 7cf5b71e81653cf1c35a299235222b654aeda0dace7b99777b2863cb44e5d625 php8.2-fpm.service /etc/wordpress/config-example.org.php
 install_file 0640 root www-data a86e2d4caf7f2bac50f44f87107231ad27d2e3086b5337865a3f33536767a699 php8.2-fpm.service /etc/wordpress/db-config.php
-install_file 0755 root root 9578ff1d5e14825a61cc1d446b289493dab0a722755c443821c325532b9bc29a - /usr/local/sbin/hacompile-health
+install_file 0755 root root 66cef30133b8c7cd652ee4c3258d4ebcfb6bf23f058fb2cfc1f1718d296d8ad5 - /usr/local/sbin/hacompile-health
 install_file 0755 root root 12a1681d61d0fdb09a591895748e2ea8eda37bb333610d311fd3f2192e4fefd2 hacompile-install-hyperdb.service /usr/local/sbin/hacompile-install-hyperdb
 
 if ! live; then

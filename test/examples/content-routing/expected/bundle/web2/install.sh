@@ -160,7 +160,7 @@ install_file 0644 root root 63922bdcc11e80df98f73526d87fbe4cafbb9d1184bd27b1c830
 install_file 0644 root root ab74dedf4beec4c8a157bcdfe771004d678564c64df4e957751c7d98dd8940eb php8.2-fpm.service /etc/systemd/system/php8.2-fpm.service.d/hacompile.conf
 install_file 0640 root www-data 59d323e88f061812302db330b848d35b7beaf6e70e45a3df722fb2101b46706f php8.2-fpm.service /etc/wordpress/config-example.org.php
 install_file 0640 root www-data 71e2aa030169a49edbea9eada10d5f2beffd7411855cab983a1765f8f012effb php8.2-fpm.service /etc/wordpress/db-config.php
-install_file 0755 root root 6ea67e1c4c4568ccd2e678dc45cc8a0dedcc89a810e60bc3b9580b0583777cd6 - /usr/local/sbin/hacompile-health
+install_file 0755 root root 9f47fe9f3d72360d4b2988a63737bb2b1b7775684280a00d73e79735b059fb54 - /usr/local/sbin/hacompile-health
 install_file 0755 root root 12a1681d61d0fdb09a591895748e2ea8eda37bb333610d311fd3f2192e4fefd2 hacompile-install-hyperdb.service /usr/local/sbin/hacompile-install-hyperdb
 
 if ! live; then

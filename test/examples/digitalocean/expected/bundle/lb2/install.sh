@@ -165,7 +165,7 @@ install_file 0644 root root 30bd78f47e44c1da604e4b6a6275a408b6d625aae9a1990665bf
 install_file 0755 root root 96fd626598289f6923c1fc7edef81827b7ff0486cca57fca4a83c2463e5a0fb2 keepalived.service /usr/local/sbin/hacompile-check-interface
 install_file 0755 root root 264cbc8d196290bee8e042a026ed4af08dd179e80de1e6b5deb6157f9a2d182d keepalived.service /usr/local/sbin/hacompile-check-nginx
 install_file 0755 root root 904e180536d373111423137cf3059373abf2d034bf8b98ece4fa1efa215b27a7 keepalived.service /usr/local/sbin/hacompile-do-assign
-install_file 0755 root root a0a5709f35f80d7a9aa753a173232c7e0da1fa57727f92acf99f55f8ad8734a8 - /usr/local/sbin/hacompile-health
+install_file 0755 root root d59b84f693e6c8c6ca7eb766eb4719d7effaec30dccafbe3cdd721d40bb311b4 - /usr/local/sbin/hacompile-health
 install_file 0755 root root ec9c20f7ce4cf704b1462e36a11670c249c0aa3920bb4ae3c21be87775877b57 keepalived.service /usr/local/sbin/hacompile-vrrp-state
 
 if ! live; then

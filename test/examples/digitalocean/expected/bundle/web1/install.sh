@@ -153,7 +153,7 @@ install_file 0644 root root 76e3aed3bd8a3899103bdaf3b5c7b74a3b60bec0186c1974f467
 install_file 0644 root root 524b80c95dd2706d2e69e34e5feab0cc539415439297f1ea1d7b210d10f37847 hacompile-firewall.service /etc/systemd/system/nftables.service.d/hacompile-firewall.conf
 install_file 0644 root root c47ad68ffd8905b6072cb9134cbcd10a586f79378685fdd0f4710c4e8714c24a nginx.service /etc/systemd/system/nginx.service.d/hacompile-restart.conf
 install_file 0644 root root ff7e4cd8ee18866c1d6cb5d939987d795a613e3dc59a70105c42d7d6a8fa99b2 nginx.service /etc/systemd/system/nginx.service.d/hacompile.conf
-install_file 0755 root root b3e8ce41a1c98a538ce924005bf99f6e8269773218502af38bbabcf8975614de - /usr/local/sbin/hacompile-health
+install_file 0755 root root adaeb2f7862db289f7b40f5802d8f38f0b0ec2f905a85374a84e7e8184869cec - /usr/local/sbin/hacompile-health
 install_file 0644 root root dc37e431158cfa098ce629fe55dcec93c057d2c9df9621ce3944f64b3fdb138b nginx.service /var/www/web/index.html
 
 if ! live; then

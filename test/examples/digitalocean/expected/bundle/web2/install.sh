@@ -153,7 +153,7 @@ install_file 0644 root root 2c350ebc8b409d4236a95289c648c54c1a8bd1287a54e68272b1
 install_file 0644 root root 524b80c95dd2706d2e69e34e5feab0cc539415439297f1ea1d7b210d10f37847 hacompile-firewall.service /etc/systemd/system/nftables.service.d/hacompile-firewall.conf
 install_file 0644 root root c47ad68ffd8905b6072cb9134cbcd10a586f79378685fdd0f4710c4e8714c24a nginx.service /etc/systemd/system/nginx.service.d/hacompile-restart.conf
 install_file 0644 root root ff7e4cd8ee18866c1d6cb5d939987d795a613e3dc59a70105c42d7d6a8fa99b2 nginx.service /etc/systemd/system/nginx.service.d/hacompile.conf
-install_file 0755 root root c9b1e0be8a8a4c7cde741ec6db4390024de61d248c70e819a6e72189096ba3d1 - /usr/local/sbin/hacompile-health
+install_file 0755 root root d2b862b46408ea02aa813c1311712d3ff3f885994bd4a53b6a4bea45461ee484 - /usr/local/sbin/hacompile-health
 install_file 0644 root root 72b6aa68575e110ae41d99486ee2ba6a2ac4bc57aee707c3f89a6ae3249e061c nginx.service /var/www/web/index.html
 
 if ! live; then

@@ -162,7 +162,7 @@ install_file 0644 root root 8bc3ad653c13a8b1ac32c611f5d070caa9aa05dc8a69e67a590d
 install_file 0644 root root 5c8bd457e881f631d0680556e66d255f1920144e3d767d2511e944a07f9001d3 nginx.service /etc/systemd/system/nginx.service.d/hacompile.conf
 install_file 0755 root root 61e93253f632f0c89c92650575ff0259fe283018a954ac5f16bdfb2b4a3b08ea keepalived.service /usr/local/sbin/hacompile-check-interface
 install_file 0755 root root c38bc0c5e1c12a802cd6861a9734b2c74f4119e1226a19c5021969e5f4920570 keepalived.service /usr/local/sbin/hacompile-check-nginx
-install_file 0755 root root 6c830f99b4a4244413c4dd357ac058dd5f7a4894958de3a49ab95b655789313f - /usr/local/sbin/hacompile-health
+install_file 0755 root root f13d5781d85aaf2228f2fd26c5ca4c1906b2fc32245791f2883cad6292c4f240 - /usr/local/sbin/hacompile-health
 
 if ! live; then
   if ((${#restart[@]} > 0)); then say "--root: not restarting ${!restart[*]}"; fi

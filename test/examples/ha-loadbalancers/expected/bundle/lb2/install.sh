@@ -162,7 +162,7 @@ install_file 0644 root root 8bc3ad653c13a8b1ac32c611f5d070caa9aa05dc8a69e67a590d
 install_file 0644 root root 5c8bd457e881f631d0680556e66d255f1920144e3d767d2511e944a07f9001d3 nginx.service /etc/systemd/system/nginx.service.d/hacompile.conf
 install_file 0755 root root 61e93253f632f0c89c92650575ff0259fe283018a954ac5f16bdfb2b4a3b08ea keepalived.service /usr/local/sbin/hacompile-check-interface
 install_file 0755 root root c38bc0c5e1c12a802cd6861a9734b2c74f4119e1226a19c5021969e5f4920570 keepalived.service /usr/local/sbin/hacompile-check-nginx
-install_file 0755 root root fec0c3933275df3711dceb53c561564738cddf0385fe74132ac4dba9539bd4df - /usr/local/sbin/hacompile-health
+install_file 0755 root root 2452077d7c62e033af5f634187615475a401c873bf949d7d1aaaa24d7b2bd28b - /usr/local/sbin/hacompile-health
 
 if ! live; then
   if ((${#restart[@]} > 0)); then say "--root: not restarting ${!restart[*]}"; fi

@@ -153,7 +153,7 @@ install_file 0644 root root ceaa7d289b49af11b80b250e78a881b587a4ecba8554f885248e
 install_file 0644 root root 6d0cad88413d4b0d4c2e693f17538dadebdfb1cb3716f957fed6f5880e9c7ebd hacompile-firewall.service /etc/systemd/system/nftables.service.d/hacompile-firewall.conf
 install_file 0644 root root 8bc3ad653c13a8b1ac32c611f5d070caa9aa05dc8a69e67a590d1bd4c04a3aa3 nginx.service /etc/systemd/system/nginx.service.d/hacompile-restart.conf
 install_file 0644 root root 3568f7a0ca9891390fbc8ae90d5acc184c9f94a4dd7878e0b207599cc6994d57 nginx.service /etc/systemd/system/nginx.service.d/hacompile.conf
-install_file 0755 root root b61bb10ee5d5cbec62a577f0a795eafea86f14406e86abe9201ad3d89b93f525 - /usr/local/sbin/hacompile-health
+install_file 0755 root root 35dcdaa753105d529b078dd4eb276e6053937d83f4d61e2b98cae18c35d80be0 - /usr/local/sbin/hacompile-health
 install_file 0644 root root bebc4d9fef2fe199bd1c134abd06d2cce61e1580d7d26c9ef032392db36a808c nginx.service /var/www/web/index.html
 
 if ! live; then

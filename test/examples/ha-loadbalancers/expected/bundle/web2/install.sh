@@ -153,7 +153,7 @@ install_file 0644 root root 190241e7aa0a83161df9c097ae3883a3692710d28871c9911ce9
 install_file 0644 root root 6d0cad88413d4b0d4c2e693f17538dadebdfb1cb3716f957fed6f5880e9c7ebd hacompile-firewall.service /etc/systemd/system/nftables.service.d/hacompile-firewall.conf
 install_file 0644 root root 8bc3ad653c13a8b1ac32c611f5d070caa9aa05dc8a69e67a590d1bd4c04a3aa3 nginx.service /etc/systemd/system/nginx.service.d/hacompile-restart.conf
 install_file 0644 root root 3568f7a0ca9891390fbc8ae90d5acc184c9f94a4dd7878e0b207599cc6994d57 nginx.service /etc/systemd/system/nginx.service.d/hacompile.conf
-install_file 0755 root root 468768e9686efb6acb4c357cdc6004127f4e5020fb6700a164e9b9980f9244fe - /usr/local/sbin/hacompile-health
+install_file 0755 root root c00a494958e6bf8be1b6d195e3f06e53bec92b12d16a3f58fee75108111db83f - /usr/local/sbin/hacompile-health
 install_file 0644 root root 307d85ab2e422e2d225e81c1a044ccfac957a902d6725f51d7b7516ae3c77ea4 nginx.service /var/www/web/index.html
 
 if ! live; then

@@ -154,7 +154,7 @@ install_file 0644 root root 0a88ca16de65fcb08a95c83d7017de83fffe690bd174978c12d5
 install_file 0644 root root 0eaf4854b3bece623066df287a2b71a58060222ef61f8c900ee5075ff02713e4 mysql.service /etc/systemd/system/mysql.service.d/hacompile.conf
 install_file 0644 root root 460fec1799336e140a18bbd121846b85bf3defd51edd774e6888604303aeb623 hacompile-firewall.service /etc/systemd/system/nftables.service.d/hacompile-firewall.conf
 install_file 0755 root root 976ee596b14ed3227c6a8332bbe34b43352212b735820e69a88e1b3b9afceed6 hacompile-db-bootstrap.service /usr/local/sbin/hacompile-db-bootstrap
-install_file 0755 root root 60496effc2a2a01fb497c870b92323cf59add082b365d5c5227650ce1ec631ee - /usr/local/sbin/hacompile-health
+install_file 0755 root root 6c59126a4b362d7a7cb74c4bfd5513da63a8c50461d0da26e2cfc662a1a3be40 - /usr/local/sbin/hacompile-health
 
 if ! live; then
   if ((${#restart[@]} > 0)); then say "--root: not restarting ${!restart[*]}"; fi

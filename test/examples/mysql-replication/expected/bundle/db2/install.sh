@@ -158,7 +158,7 @@ install_file 0644 root root 0eaf4854b3bece623066df287a2b71a58060222ef61f8c900ee5
 install_file 0644 root root 460fec1799336e140a18bbd121846b85bf3defd51edd774e6888604303aeb623 hacompile-firewall.service /etc/systemd/system/nftables.service.d/hacompile-firewall.conf
 install_file 0755 root root ba247d695c9eff5bd824c415fcd58128c59f16380f53d1eed2e7728c1a8403e0 hacompile-db-backup.timer /usr/local/sbin/hacompile-db-backup
 install_file 0755 root root 07b33e5a55c5b4457912f8f2a88cbf36bf4289c998f5d9adbd1f5370f9956dcb hacompile-db-bootstrap.service /usr/local/sbin/hacompile-db-bootstrap
-install_file 0755 root root 16413041ac667f06220c58ef0465b0797fe8a17f912d07284854b9f022100b18 - /usr/local/sbin/hacompile-health
+install_file 0755 root root acd09cbe7c0ffb0f6d86a46e151191231156883aeae91f6367d8e454a52c7444 - /usr/local/sbin/hacompile-health
 
 if ! live; then
   if ((${#restart[@]} > 0)); then say "--root: not restarting ${!restart[*]}"; fi

@@ -145,7 +145,7 @@ if live; then
   ensure_packages nftables nginx-light
 fi
 
-install_file 0644 root root a68c0c0456c3a9a945f3b9433ce970e043270de34059b8960c93199ee19a5a6d hacompile-firewall.service /etc/hacompile/firewall.nft
+install_file 0644 root root 90fc7913db735e043f4ef8cc13d49e7ad4c9b01e2f505f498d0ecc3738485735 hacompile-firewall.service /etc/hacompile/firewall.nft
 install_file 0644 root root 451d2a08666df8dab3e540fbee06afc7b0732cce45c1025ad927a059217107ef nginx.service /etc/nginx/hacompile/lb.conf
 install_file 0644 root root 4007265ae342720e0b0868ca594e1899e573c4ff6ed6c230a97f90c67a80ddb0 nginx.service /etc/nginx/nginx.conf
 install_file 0644 root root 1c9ce3a27c120c9ddb6d131feea955bf8c0ba7857438de3ab36889a0070e9abd hacompile-sysctl.service /etc/sysctl.d/60-hacompile.conf
@@ -155,7 +155,7 @@ install_file 0644 root root 9fa5662b0999501d0d551439ae1ce726925c562a09674c6536ff
 install_file 0644 root root 460fec1799336e140a18bbd121846b85bf3defd51edd774e6888604303aeb623 hacompile-firewall.service /etc/systemd/system/nftables.service.d/hacompile-firewall.conf
 install_file 0644 root root c947a5c24fea5f30edd08fd386d216e69a21a0442d1e8ab985ade0d7a752fce8 nginx.service /etc/systemd/system/nginx.service.d/hacompile-restart.conf
 install_file 0644 root root e8c656578d2f4b424c4f3c2f95bc51b50c45e5edc378b5ee67a07b16a9d8423d nginx.service /etc/systemd/system/nginx.service.d/hacompile.conf
-install_file 0755 root root c9e9f469e1aeafe49513095288f13931436631d724671361ce23ab4fbff0961d - /usr/local/sbin/hacompile-health
+install_file 0755 root root 6521547d430a8c967c9cda4d623dbd7e43f7ffe7417c7e28b3dcbf4f196c4c72 - /usr/local/sbin/hacompile-health
 
 if ! live; then
   if ((${#restart[@]} > 0)); then say "--root: not restarting ${!restart[*]}"; fi

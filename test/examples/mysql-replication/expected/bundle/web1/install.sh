@@ -162,7 +162,7 @@ install_file 0644 root root 064ec32f562b5eb657ae90d38c6d2fcf1ac23e3b7c3b6f9e89bf
 install_file 0644 root root a504db2098a9d30fc68c148205f98c3a20a423722cc832067b5701784df23758 php8.2-fpm.service /etc/systemd/system/php8.2-fpm.service.d/hacompile.conf
 install_file 0640 root www-data 7e68e9018d97329c64ac5d846deb5bb4369d6df0b36267eecdc4ff515b075099 php8.2-fpm.service /etc/wordpress/config-example.org.php
 install_file 0640 root www-data 501e61821347c8b252f51038cbaebd48e6d2a544df50d1538b22d4af095df994 php8.2-fpm.service /etc/wordpress/db-config.php
-install_file 0755 root root 8b42005ad11250b6fdfe5bb44f8d4f3a65a0f7b3ee9cc05cd62e052c7265db88 - /usr/local/sbin/hacompile-health
+install_file 0755 root root 57fc6f51203500b5c532fc9ce77f4b66e621145821c9b1325a1647221e5cf6c6 - /usr/local/sbin/hacompile-health
 install_file 0755 root root 7d28e0639e692032460ced292bc135f32905dc0bcd5f9d6e66a867c596c5df9c hacompile-install-hyperdb.service /usr/local/sbin/hacompile-install-hyperdb
 
 if ! live; then

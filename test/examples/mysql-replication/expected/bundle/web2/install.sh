@@ -160,7 +160,7 @@ install_file 0644 root root 064ec32f562b5eb657ae90d38c6d2fcf1ac23e3b7c3b6f9e89bf
 install_file 0644 root root a504db2098a9d30fc68c148205f98c3a20a423722cc832067b5701784df23758 php8.2-fpm.service /etc/systemd/system/php8.2-fpm.service.d/hacompile.conf
 install_file 0640 root www-data 0d0699f7715f79c3349d9dd0a90aa988f49a80f7e357288c945bc26606035c22 php8.2-fpm.service /etc/wordpress/config-example.org.php
 install_file 0640 root www-data d16278efae38a87b79cd33d4465f7d341120419e313bea0abf54f6a517a22232 php8.2-fpm.service /etc/wordpress/db-config.php
-install_file 0755 root root aec2f082bd545ee9f77b9600e71edb4ee802099863e275686996ff2f5a15b528 - /usr/local/sbin/hacompile-health
+install_file 0755 root root 266561412ff7e223f701caa4df5a2eef74a923b6f9aa35e09be4de4c4347a5fd - /usr/local/sbin/hacompile-health
 install_file 0755 root root 7d28e0639e692032460ced292bc135f32905dc0bcd5f9d6e66a867c596c5df9c hacompile-install-hyperdb.service /usr/local/sbin/hacompile-install-hyperdb
 
 if ! live; then

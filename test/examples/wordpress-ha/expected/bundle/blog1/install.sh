@@ -164,7 +164,7 @@ install_file 0644 root root 3c2083918770511ffc5d097a4f2bb11154708fdf56e120f01bd0
 install_file 0644 root root bd891f7d691b3ae344b30d219f0e10531679a0549fad28f7a650395b07e32a0f 'var-lib-wordpress-wp\x2dcontent-uploads.mount' '/etc/systemd/system/var-lib-wordpress-wp\x2dcontent-uploads.mount'
 install_file 0640 root www-data 697a3be45b0c98ee2dcdd0ce1a042a53f9cf4c24a1992d8ac5f3c8d795ae381d php8.2-fpm.service /etc/wordpress/config-example.org.php
 install_file 0640 root www-data dc320266f312cc0b4cbc5f453f651452617b1cbaaacec3bb42b11cd9410c0b1a php8.2-fpm.service /etc/wordpress/db-config.php
-install_file 0755 root root f88378605783636921473e6b6fa8d8ba5d4b820ed93ad027d14fd365f8023ab2 - /usr/local/sbin/hacompile-health
+install_file 0755 root root 78f44e30bce40a261029ab9efde5715c4f462ca8ec2039f94005f6371c029d12 - /usr/local/sbin/hacompile-health
 install_file 0755 root root edd11e1dd0268e24b197014a4870d234ef804024b3b30cac22b15dffcbea892d hacompile-install-hyperdb.service /usr/local/sbin/hacompile-install-hyperdb
 
 if ! live; then

@@ -162,7 +162,7 @@ install_file 0644 root root 3c2083918770511ffc5d097a4f2bb11154708fdf56e120f01bd0
 install_file 0644 root root bd891f7d691b3ae344b30d219f0e10531679a0549fad28f7a650395b07e32a0f 'var-lib-wordpress-wp\x2dcontent-uploads.mount' '/etc/systemd/system/var-lib-wordpress-wp\x2dcontent-uploads.mount'
 install_file 0640 root www-data 3f644ef1a40c8e6d1c4305d32135007f3ffdb3e47a1a9c9b21d7fc3188d835cb php8.2-fpm.service /etc/wordpress/config-example.org.php
 install_file 0640 root www-data 3ffc2bc5d892ca25cae15b2d2fa03c69fdbfee4f0ed1ff9c42a41d98208f4e9f php8.2-fpm.service /etc/wordpress/db-config.php
-install_file 0755 root root dfe43ce827d5abc3e99fdfb30d8e1391a3b9a23c8d57f31c128cd2795cf7b897 - /usr/local/sbin/hacompile-health
+install_file 0755 root root 7f29d10429e4866ff4481a6dd71757fd315d4ae9db0e9e53a81ee400182bc13e - /usr/local/sbin/hacompile-health
 install_file 0755 root root edd11e1dd0268e24b197014a4870d234ef804024b3b30cac22b15dffcbea892d hacompile-install-hyperdb.service /usr/local/sbin/hacompile-install-hyperdb
 
 if ! live; then

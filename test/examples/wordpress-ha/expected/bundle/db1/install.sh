@@ -154,7 +154,7 @@ install_file 0644 root root 93fcc9257ae25de6482870974c393a464a58748f717f6e028487
 install_file 0644 root root b82cc6da62b51be5fd34e524dae5079405b85a9599409ce2cc73f781101d7eff mariadb.service /etc/systemd/system/mariadb.service.d/hacompile.conf
 install_file 0644 root root 617190e3459ccb48312a11c857b764cf5b437893023a720b7f33a6cf7e8b7003 hacompile-firewall.service /etc/systemd/system/nftables.service.d/hacompile-firewall.conf
 install_file 0755 root root a9102c2b78681eb6b17c0ae2c7211ca6f0673d70be452586099a9325a047d2c6 hacompile-db-bootstrap.service /usr/local/sbin/hacompile-db-bootstrap
-install_file 0755 root root dfab0ac197eedf3d7efcb64d0b66defdfe3fe2f99a652fc4489cbe3d8fdccf19 - /usr/local/sbin/hacompile-health
+install_file 0755 root root 03433577b7592c19d22a57c7a01a59bcc4e6ead84465dc7d28516c9a0e050491 - /usr/local/sbin/hacompile-health
 
 if ! live; then
   if ((${#restart[@]} > 0)); then say "--root: not restarting ${!restart[*]}"; fi

@@ -158,7 +158,7 @@ install_file 0644 root root b82cc6da62b51be5fd34e524dae5079405b85a9599409ce2cc73
 install_file 0644 root root 617190e3459ccb48312a11c857b764cf5b437893023a720b7f33a6cf7e8b7003 hacompile-firewall.service /etc/systemd/system/nftables.service.d/hacompile-firewall.conf
 install_file 0755 root root e3c60d77ae436b242c372bb663e63afb932acd8b16d4ba6f8ce7c71620eefc67 hacompile-db-backup.timer /usr/local/sbin/hacompile-db-backup
 install_file 0755 root root 86b2accaf8b7271142118cbc933ceb312990ba3e204e5a9e7d855a335f63e397 hacompile-db-bootstrap.service /usr/local/sbin/hacompile-db-bootstrap
-install_file 0755 root root 93fa2475b6791bcec17f28aa1148a8f97e43157efadb3131f233056941fce0f8 - /usr/local/sbin/hacompile-health
+install_file 0755 root root a1c7ef371e238c1bd87265072b1d11c898ecc2f84312c580abc922da6aa34b65 - /usr/local/sbin/hacompile-health
 
 if ! live; then
   if ((${#restart[@]} > 0)); then say "--root: not restarting ${!restart[*]}"; fi

@@ -154,7 +154,7 @@ install_file 0644 root root 7501b30087bb6df11be03aeca7676496e405f808ed254904d8ae
 install_file 0644 root root 0315eb7e0b39e0350b47114cda0e8959643055e19c2f8c3f9364d7a0c233a0c3 - /etc/systemd/system/hacompile.target
 install_file 0644 root root 617190e3459ccb48312a11c857b764cf5b437893023a720b7f33a6cf7e8b7003 hacompile-firewall.service /etc/systemd/system/nftables.service.d/hacompile-firewall.conf
 install_file 0755 root root 71d306b356a49aa5a9c656d084ce1979d5348be9fa5192694b11743e0aa2f7bc glusterd.service /usr/local/sbin/hacompile-gluster-bootstrap
-install_file 0755 root root 7d3f2bb1d23e8bc6dd9203a2191987aa9101f79a02be8496c82de5353490f958 - /usr/local/sbin/hacompile-health
+install_file 0755 root root 3670cf9e5b8572c45b6da38af760d5725f92b07eb7aaa647a2f723dfdcfa9baf - /usr/local/sbin/hacompile-health
 
 if ! live; then
   if ((${#restart[@]} > 0)); then say "--root: not restarting ${!restart[*]}"; fi

@@ -152,7 +152,7 @@ install_file 0644 root root 6c563eea0b402811007035e460bfe3123119dbfda2b1c187711a
 install_file 0644 root root 7501b30087bb6df11be03aeca7676496e405f808ed254904d8ae6ccf8fed898d glusterd.service /etc/systemd/system/hacompile-gluster-bricks.service
 install_file 0644 root root fa718b10786f3d57656bc406bcf2529cba7b7888e0edf4c0b1e96aca780a4cc4 - /etc/systemd/system/hacompile.target
 install_file 0644 root root 617190e3459ccb48312a11c857b764cf5b437893023a720b7f33a6cf7e8b7003 hacompile-firewall.service /etc/systemd/system/nftables.service.d/hacompile-firewall.conf
-install_file 0755 root root 9e8be3e61f9405f3d7626885c82b5b72133c4b65c6a50c44bd08d00e35c5bd2c - /usr/local/sbin/hacompile-health
+install_file 0755 root root f4d6262bc561f87c0204074bade4664bcc75f432e4be32ffa0586cd12d5b8c47 - /usr/local/sbin/hacompile-health
 
 if ! live; then
   if ((${#restart[@]} > 0)); then say "--root: not restarting ${!restart[*]}"; fi

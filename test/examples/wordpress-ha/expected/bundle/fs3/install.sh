@@ -152,7 +152,7 @@ install_file 0644 root root 6c563eea0b402811007035e460bfe3123119dbfda2b1c187711a
 install_file 0644 root root 7501b30087bb6df11be03aeca7676496e405f808ed254904d8ae6ccf8fed898d glusterd.service /etc/systemd/system/hacompile-gluster-bricks.service
 install_file 0644 root root cd384abc171f5a1c8705b5be5018d72cc5bd6a44e9f211546e7337ccbb168597 - /etc/systemd/system/hacompile.target
 install_file 0644 root root 617190e3459ccb48312a11c857b764cf5b437893023a720b7f33a6cf7e8b7003 hacompile-firewall.service /etc/systemd/system/nftables.service.d/hacompile-firewall.conf
-install_file 0755 root root 39bd9280455d526e7345276641c32cf40e2fa3058820bb512d75b1f9bc667dab - /usr/local/sbin/hacompile-health
+install_file 0755 root root 25644cfe1b3460ec75067e333eb772ae0fcdbb0bf1f0e4d079ae15624d0b476a - /usr/local/sbin/hacompile-health
 
 if ! live; then
   if ((${#restart[@]} > 0)); then say "--root: not restarting ${!restart[*]}"; fi

@@ -162,7 +162,7 @@ install_file 0644 root root 89efab1876e610fcd336e51e8dfa09d1ff424236bde2e9502b98
 install_file 0644 root root 270b7a9c127cfe582183b372fb0c72f7098e6c2aa1b2d079f35c0d5345b726c3 nginx.service /etc/systemd/system/nginx.service.d/hacompile.conf
 install_file 0755 root root d9502e40ad0723de03317a8a717653273bc18ded9f9c6694e302d813941b4f11 keepalived.service /usr/local/sbin/hacompile-check-interface
 install_file 0755 root root d87eb019d5d1a756ff99dff10b935c62980421b04d9af9fcc0fbaf21ebdc247a keepalived.service /usr/local/sbin/hacompile-check-nginx
-install_file 0755 root root 7370cda0deb7c528ab25cc68f15c63dbd3bce757b82d344a5def382fedcaf464 - /usr/local/sbin/hacompile-health
+install_file 0755 root root b85bc8cb6084b498e7001c8865a4607c0995f52ed04e951467c9962a5b9a3a74 - /usr/local/sbin/hacompile-health
 
 if ! live; then
   if ((${#restart[@]} > 0)); then say "--root: not restarting ${!restart[*]}"; fi

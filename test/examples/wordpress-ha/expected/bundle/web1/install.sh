@@ -153,7 +153,7 @@ install_file 0644 root root f53dd21143f0add0ce02934145376090ff1af41f34a87d871be1
 install_file 0644 root root 617190e3459ccb48312a11c857b764cf5b437893023a720b7f33a6cf7e8b7003 hacompile-firewall.service /etc/systemd/system/nftables.service.d/hacompile-firewall.conf
 install_file 0644 root root 89efab1876e610fcd336e51e8dfa09d1ff424236bde2e9502b986987bf9dbe15 nginx.service /etc/systemd/system/nginx.service.d/hacompile-restart.conf
 install_file 0644 root root f51ddfc2df39f69430e054b2df3e6e096219f087aef180f1fcbe4713a76d2fab nginx.service /etc/systemd/system/nginx.service.d/hacompile.conf
-install_file 0755 root root 53f739755a05fe9a63575f65c70407e08d0b04e6d6fc7239cc5ae89c7ba076e2 - /usr/local/sbin/hacompile-health
+install_file 0755 root root a3125375bbf500c18b44adbc681c4c6e4c2d5bedf71a0bcd10350cbbedf299be - /usr/local/sbin/hacompile-health
 install_file 0644 root root 605dfd2348d78c20849be8fecacf3d36f89f04980364042c4674d0b6883243cf nginx.service /var/www/web/index.html
 
 if ! live; then

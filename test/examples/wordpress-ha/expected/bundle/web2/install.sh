@@ -153,7 +153,7 @@ install_file 0644 root root 0afef88eaec0d9c034f621961f810065576bf9c367b55866d56a
 install_file 0644 root root 617190e3459ccb48312a11c857b764cf5b437893023a720b7f33a6cf7e8b7003 hacompile-firewall.service /etc/systemd/system/nftables.service.d/hacompile-firewall.conf
 install_file 0644 root root 89efab1876e610fcd336e51e8dfa09d1ff424236bde2e9502b986987bf9dbe15 nginx.service /etc/systemd/system/nginx.service.d/hacompile-restart.conf
 install_file 0644 root root f51ddfc2df39f69430e054b2df3e6e096219f087aef180f1fcbe4713a76d2fab nginx.service /etc/systemd/system/nginx.service.d/hacompile.conf
-install_file 0755 root root cfc1cb6fdaea1bf62ae079ee3bf16b2c7b464dff25e8f2eecb516abe3fc99dbc - /usr/local/sbin/hacompile-health
+install_file 0755 root root 9c498c6ee22ac265354aaa0af83cc28196936259e12c3cf699d8e869810f691c - /usr/local/sbin/hacompile-health
 install_file 0644 root root 2f9a1860be9d354c634593570fef25ee45a9a34d36e3b5b1a0f65af056fd72d0 nginx.service /var/www/web/index.html
 
 if ! live; then

@@ -157,7 +157,7 @@ install_file 0644 root root 0eef669e0afe1aa0090aff6ad570f439751057aea645a664a305
 install_file 0644 root root b2bbcb452a9b881e16c3b6f3216525736564f66ad634a2c7dff72696e304b166 hacompile-firewall.service /etc/systemd/system/nftables.service.d/hacompile-firewall.conf
 install_file 0755 root root a037d81af7c109fd553d7a4309668643331d89c0a9e7a10ef5d5a7f12956dd36 hacompile-db-backup.timer /usr/local/sbin/hacompile-db-backup
 install_file 0755 root root 45d7ed53952483257f66a5eae354295e807ea151b0f643a8ab1cc5689e74ba6d hacompile-db-bootstrap.service /usr/local/sbin/hacompile-db-bootstrap
-install_file 0755 root root b0d943c70dc37a35edf2a017a467a34e8fe8979c2fcc4fc876cead45ed760dfb - /usr/local/sbin/hacompile-health
+install_file 0755 root root 59ef01595f9108e25920a78c828f422ad6944612b61d7def239f1de79200bc5e - /usr/local/sbin/hacompile-health
 
 if ! live; then
   if ((${#restart[@]} > 0)); then say "--root: not restarting ${!restart[*]}"; fi

@@ -152,7 +152,7 @@ install_file 0644 root root 8d900eeb2907a57cd2661134a4114acfba7d87538ad55cab334b
 install_file 0644 root root a2a182a447f39087dcd7489ba635cb9b6f315fd825694230f876a2326532fff4 glusterd.service /etc/systemd/system/hacompile-gluster-bricks.service
 install_file 0644 root root 17d079b7a6199e7cdb2a08200649e4f850c6d457eda0603b8b2eb983c498b564 - /etc/systemd/system/hacompile.target
 install_file 0644 root root b2bbcb452a9b881e16c3b6f3216525736564f66ad634a2c7dff72696e304b166 hacompile-firewall.service /etc/systemd/system/nftables.service.d/hacompile-firewall.conf
-install_file 0755 root root 02a7f18100209e2d7070f9afef0ae4038b4bfd4071d7ec119841bd9af1a1c429 - /usr/local/sbin/hacompile-health
+install_file 0755 root root a9fe84b14a4204ec58379a229c0957d6f25fd71bc7f83fbaa106cf2c42c39c8b - /usr/local/sbin/hacompile-health
 
 if ! live; then
   if ((${#restart[@]} > 0)); then say "--root: not restarting ${!restart[*]}"; fi

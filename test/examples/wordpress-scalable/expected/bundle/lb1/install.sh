@@ -145,7 +145,7 @@ if live; then
   ensure_packages nftables nginx-light
 fi
 
-install_file 0644 root root 44cd281c62f9abaab44f3edba22df1fa872c646d570236b3a5100cb7cadd6a2a hacompile-firewall.service /etc/hacompile/firewall.nft
+install_file 0644 root root 2ba98b24cc2537ed65b0e351ea3c4d9a55c79e1fe39a38b5d600b43eaa429bef hacompile-firewall.service /etc/hacompile/firewall.nft
 install_file 0644 root root bdfc75380c5359a0373a9467cdf622fc6e0aafd5eb34ae57e73f30198c07162c nginx.service /etc/nginx/hacompile/lb.conf
 install_file 0644 root root 1aabf4039d6105aba2ec3c98c1ca5f623e672406f7fbcd4b3bb5d1cab1b0bb82 nginx.service /etc/nginx/nginx.conf
 install_file 0644 root root 1ad9ddc91b3a92b8b469dd3c1321c9906b5bd7ac8d94adc19dcd1a113469cec7 hacompile-sysctl.service /etc/sysctl.d/60-hacompile.conf
@@ -155,7 +155,7 @@ install_file 0644 root root 2da14460af5609b26d77f4b75f56a6c5e725fdf667563de53016
 install_file 0644 root root b2bbcb452a9b881e16c3b6f3216525736564f66ad634a2c7dff72696e304b166 hacompile-firewall.service /etc/systemd/system/nftables.service.d/hacompile-firewall.conf
 install_file 0644 root root e06452191c0ec64c1abeea6892a1fa4e4330ecc78f5827077a9547a8c0de43cf nginx.service /etc/systemd/system/nginx.service.d/hacompile-restart.conf
 install_file 0644 root root 44a60eb6426fb58f7823688bffe95be57f0e8de3a4a300515b6b6e592fdc4ec5 nginx.service /etc/systemd/system/nginx.service.d/hacompile.conf
-install_file 0755 root root 90d79d3c013d9db4597bf68ed46b70e591283b60551958cba294020867c5cbb4 - /usr/local/sbin/hacompile-health
+install_file 0755 root root c92560b672f2cacbbd03fd3c7f98502f68762c0081a6ac9d9e0437fedaa62ea9 - /usr/local/sbin/hacompile-health
 
 if ! live; then
   if ((${#restart[@]} > 0)); then say "--root: not restarting ${!restart[*]}"; fi

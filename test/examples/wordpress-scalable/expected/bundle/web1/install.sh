@@ -164,7 +164,7 @@ install_file 0644 root root 416736eb0de73e0f586767f5e5b6149bc60511eff18c3e698803
 install_file 0644 root root ee356a25f99cf8a87c374a8bcac490a6467984e19612882108c01581b57001d4 'var-lib-wordpress-wp\x2dcontent-uploads.mount' '/etc/systemd/system/var-lib-wordpress-wp\x2dcontent-uploads.mount'
 install_file 0640 root www-data 60cc3c4e1538d771232fd6dda6b3da9ce7a6ef4762fe93bf2461d29a3ef2984e php8.2-fpm.service /etc/wordpress/config-example.org.php
 install_file 0640 root www-data f510d02ccd8a0b83d7e65405ba26ee55b81b98bdee53d2cc385ad02c2aa2518a php8.2-fpm.service /etc/wordpress/db-config.php
-install_file 0755 root root 7a845cb98a92702e784f293f1510f0cfe48e69975da51dcebc36efb33ced8ff4 - /usr/local/sbin/hacompile-health
+install_file 0755 root root d7bcce8c55c74346db17b165c81051dd7a74bbc45ce65c36781417939e02b130 - /usr/local/sbin/hacompile-health
 install_file 0755 root root 31c80dcd00b0871544009bad50c7071ac94401e628d72199b1a79e1aa01852c9 hacompile-install-hyperdb.service /usr/local/sbin/hacompile-install-hyperdb
 
 if ! live; then

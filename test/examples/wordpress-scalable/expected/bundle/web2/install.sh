@@ -162,7 +162,7 @@ install_file 0644 root root 416736eb0de73e0f586767f5e5b6149bc60511eff18c3e698803
 install_file 0644 root root ee356a25f99cf8a87c374a8bcac490a6467984e19612882108c01581b57001d4 'var-lib-wordpress-wp\x2dcontent-uploads.mount' '/etc/systemd/system/var-lib-wordpress-wp\x2dcontent-uploads.mount'
 install_file 0640 root www-data 795c8aa087f5b9d3fe65d48c4dfb35fc7a8ed72492fc5ec632d87836b9f234bb php8.2-fpm.service /etc/wordpress/config-example.org.php
 install_file 0640 root www-data 0515ca555924eabf87a305e5a8dc90bff716ce4918cc7cafe09860a83b8a0ce0 php8.2-fpm.service /etc/wordpress/db-config.php
-install_file 0755 root root 9a5f49f51fb0c2abead0daae4ddf6f60b1f1368dc7277e711aac571df5a562a5 - /usr/local/sbin/hacompile-health
+install_file 0755 root root 88e3f555d97febe3e6d64963d5c6ae2dc91f1ba1fc051661d5d2ed715886d775 - /usr/local/sbin/hacompile-health
 install_file 0755 root root 31c80dcd00b0871544009bad50c7071ac94401e628d72199b1a79e1aa01852c9 hacompile-install-hyperdb.service /usr/local/sbin/hacompile-install-hyperdb
 
 if ! live; then
