@@ -45,9 +45,13 @@ export const CIDR = format(
   "must be an IPv4 network in CIDR notation such as 10.0.0.0/24",
 ).meta({ description: "An IPv4 network in CIDR notation." });
 
-/** An absolute, normalised POSIX path of safe characters: no '..', no '//', no trailing '/'. */
+/**
+ * An absolute, normalised POSIX path of safe characters: no '..', no '//', no
+ * trailing '/'. A segment may start with '.' (/root/.config) but may not be
+ * '.' or '..' alone.
+ */
 export const AbsPath = format(
-  /^(?=.{1,255}$)(\/[A-Za-z0-9_@+-][A-Za-z0-9._@+-]*)+$/,
+  /^(?=.{1,255}$)(\/(?!\.\.?(?:\/|$))[A-Za-z0-9._@+-]+)+$/,
   "invalid-path",
   "must be an absolute normalised path of letters, digits and '._-@+' (no '..', '//' or trailing '/')",
 ).meta({ description: "An absolute normalised POSIX path." });
@@ -126,7 +130,12 @@ export const Network = z
       /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,14}$/,
       "invalid-interface",
       "must be a network interface name: letters, digits and '_.-', at most 15 characters, not starting with '-' or '.'",
-    ).default("eth0"),
+    )
+      .optional()
+      .meta({
+        description:
+          "The interface that carries the hosts' addresses (VRRP runs on it). Default eth0; eth1 with failover digitalocean, where a droplet's VPC address is on eth1.",
+      }),
     admin: CIDR.meta({ description: "Network allowed to reach SSH on every host." }),
   })
   .meta({ description: "The hosts' shared private network." });
@@ -163,6 +172,10 @@ export const DigitalOceanFailover = z
     mode: z.literal("digitalocean"),
     token_file: AbsPath.default("/etc/hacompile/do-token").meta({
       description: "Root-only file on each LB holding the API token; the token never appears in the topology.",
+    }),
+    anchor_ips: z.record(DnsLabel, IPv4).meta({
+      description:
+        "Each load balancer's anchor IP (the droplet's metadata: interfaces/public/0/anchor_ipv4/address). The reserved IP's traffic arrives there: nginx listens on it alone and the firewall opens the site on it alone, never on the droplet's own public address.",
     }),
     version: z.union([z.literal(2), z.literal(3)]).default(3),
     advert_interval: z.number().min(0.01).max(255).default(0.1),

@@ -134,7 +134,7 @@ const DEPENDENTS: Record<string, { from: string; to: string; files: Record<strin
     from: "10.10.0.12",
     to: "10.10.0.13",
     files: {
-      lb2: ["/etc/keepalived/keepalived.conf"],
+      lb2: ["/etc/keepalived/keepalived.conf", "/etc/systemd/system/keepalived.service.d/hacompile-interface.conf"],
       lb1: ["/etc/keepalived/keepalived.conf", "/etc/hacompile/firewall.nft"],
       web1: ["/etc/nginx/hacompile/web-web.conf", "/etc/hacompile/firewall.nft"],
       web2: ["/etc/nginx/hacompile/web-web.conf", "/etc/hacompile/firewall.nft"],

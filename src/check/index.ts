@@ -22,6 +22,7 @@ import { vrrpNopreemptWeight } from "./rules/vrrp-nopreempt-weight.js";
 import { vrrpPriorityDistinct } from "./rules/vrrp-priority-distinct.js";
 import { vrrpRouterIdCollision } from "./rules/vrrp-router-id-collision.js";
 import { vrrpTrackWeight } from "./rules/vrrp-track-weight.js";
+import { vrrpInterfaceUnsure } from "./rules/vrrp-interface-unsure.js";
 import { vrrpUnicastPeers } from "./rules/vrrp-unicast-peers.js";
 import { addressInTwoTopologies } from "./rules/address-in-two-topologies.js";
 import { adminNetworkIncludesLb } from "./rules/admin-network-includes-lb.js";
@@ -49,6 +50,7 @@ export const rules: readonly Rule[] = [
   vrrpNopreemptWeight,
   vrrpRouterIdCollision,
   vrrpUnicastPeers,
+  vrrpInterfaceUnsure,
 ];
 
 const graphRules = rules.filter((r): r is GraphRule => r.kind === "graph");

@@ -80,8 +80,22 @@ function priorityOf(t: Topology, rank: number): number {
 function lowerFailover(t: Topology): Failover | undefined {
   const f = t.loadbalancer.failover;
   if (f.mode === "vrrp") return { mode: "vrrp", vrrp: lowerVrrp(t) };
-  if (f.mode === "digitalocean") return { mode: "digitalocean", vrrp: lowerVrrp(t), tokenFile: f.token_file };
+  if (f.mode === "digitalocean") {
+    // In host order, so graph.json is stable whatever order the topology lists them in.
+    const anchors = Object.fromEntries(t.loadbalancer.hosts.map((h) => [h, f.anchor_ips[h]!]));
+    return { mode: "digitalocean", vrrp: lowerVrrp(t), tokenFile: f.token_file, anchors };
+  }
   return undefined;
+}
+
+/**
+ * The interface that carries the hosts' addresses when the topology does not
+ * say: eth0 on most machines, but a DigitalOcean droplet has its public
+ * address on eth0 and its VPC address (the one the topology names) on eth1,
+ * as DigitalOcean's own keepalived guide uses.
+ */
+export function defaultInterface(t: Topology): string {
+  return t.loadbalancer.failover.mode === "digitalocean" ? "eth1" : "eth0";
 }
 
 /** Longest prefix first, '/' last: the order a reader expects and the order nginx decides by. */
@@ -248,7 +262,8 @@ export function lower(t: Topology): Graph {
       prefixLength: net.prefix,
       netmask: netmaskOf(net),
       broadcast: toDotted(broadcastOf(net)),
-      interface: t.network.interface,
+      interface: t.network.interface ?? defaultInterface(t),
+      interfaceStated: t.network.interface !== undefined,
       admin: t.network.admin,
     },
     ports,

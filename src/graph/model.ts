@@ -72,6 +72,8 @@ export interface Network {
   readonly netmask: string;
   readonly broadcast: string;
   readonly interface: string;
+  /** False when the topology left `interface` to its default (which `check` cannot confirm). */
+  readonly interfaceStated: boolean;
   /** CIDR allowed to reach SSH. */
   readonly admin: string;
 }
@@ -99,6 +101,8 @@ export type Failover =
       readonly vrrp: Vrrp;
       /** Root-only file on each LB host that holds the API token. */
       readonly tokenFile: string;
+      /** Each LB's anchor IP by host name: where the reserved IP's traffic arrives. */
+      readonly anchors: Readonly<Record<string, string>>;
     };
 
 export interface Tls {

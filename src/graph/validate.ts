@@ -87,6 +87,7 @@ const loadBalancer: Rule = (t) => {
           out.push(error("lb-web-port-clash", ["pools", name, "hosts", i], `host '${h}' is a load balancer listening on all addresses (failover ${f.mode}); pool '${name}' cannot serve port ${port} there`));
       });
   }
+  if (f.mode === "digitalocean") out.push(...anchorIps(t, f.anchor_ips));
   if (f.mode === "none") {
     if (lb.hosts.length > 1)
       out.push(error("lb-hosts-without-failover", ["loadbalancer", "hosts"], "several load balancer hosts need a failover mode (vrrp or digitalocean) to share one entrance"));
@@ -204,6 +205,22 @@ const volumes: Rule = (t) => {
 };
 
 const RESERVED_SQL_USERS = new Set(["root", "mysql", "mariadb_sys", "debian_sys_maint", "repl", "mysql_sys", "mysql_session", "mysql_infoschema"]);
+
+/** Exactly one anchor IP per load balancer, each its own. */
+function anchorIps(t: Topology, anchors: Readonly<Record<string, string>>): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const path = ["loadbalancer", "failover", "anchor_ips"];
+  for (const h of t.loadbalancer.hosts)
+    if (!defines(anchors, h)) out.push(error("missing-anchor-ip", path, `loadbalancer.failover.anchor_ips has no anchor IP for load balancer '${h}'`));
+  const seen = new Map<string, string>();
+  for (const [h, ip] of entries(anchors)) {
+    if (!t.loadbalancer.hosts.includes(h)) out.push(error("unknown-host", [...path, h], `'${h}' is not a load balancer host`));
+    const other = seen.get(ip);
+    if (other !== undefined) out.push(error("duplicate-anchor-ip", [...path, h], `anchor IP ${ip} is given for '${other}' already`));
+    seen.set(ip, h);
+  }
+  return out;
+}
 
 const rules: readonly Rule[] = [references, addresses, loadBalancer, routes, pools, databases, volumes];
 

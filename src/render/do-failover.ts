@@ -72,6 +72,18 @@ function stateScript(graph: Graph): string {
   return renderTemplate("do-failover-vrrp-state.sh.ejs", { header: generatedBy(graph), stateFile: sh(VRRP_STATE_FILE) });
 }
 
+/** The directories ProtectHome= hides (systemd.exec(5)). */
+const HOME_DIRS = ["/home", "/root", "/run/user"] as const;
+
+/**
+ * ProtectHome=yes hides /home, /root and /run/user; a token file kept there
+ * (the schema accepts /root/.config/do-token) must stay readable, so the unit
+ * then sees them read-only instead, which still keeps it from writing there.
+ */
+export function protectHome(tokenFile: string): "read-only" | true {
+  return HOME_DIRS.some((d) => tokenFile === d || tokenFile.startsWith(`${d}/`)) ? "read-only" : true;
+}
+
 function reassertService(graph: Graph, s: DoSettings): string {
   return unitFile(
     [
@@ -91,7 +103,7 @@ function reassertService(graph: Graph, s: DoSettings): string {
           ["NoNewPrivileges", true],
           ["PrivateTmp", true],
           ["ProtectSystem", "full"],
-          ["ProtectHome", true],
+          ["ProtectHome", protectHome(s.tokenFile)],
         ],
       ],
     ],

@@ -4,7 +4,8 @@
 // replaced in one transaction, so other tables (Docker's, the admin's) stay.
 import { hasRole, hostByName, linksTo, type Graph, type Host, type Link } from "../graph/model.js";
 import { renderTemplate } from "./ejs.js";
-import { unitFile } from "./systemd-unit.js";
+import { lbListenAddress } from "./lb-nginx.js";
+import { unitFile, type UnitEntry } from "./systemd-unit.js";
 import { file, type Contribution, type HostFile, type Renderer, type ServiceSpec } from "./types.js";
 
 export const FIREWALL_FILE = "/etc/hacompile/firewall.nft";
@@ -41,7 +42,7 @@ export const firewall: Renderer = {
   name: "firewall",
   render: ({ graph }, host) => {
     const c: Contribution = {
-      files: [rulesFile(graph, host), firewallUnit(graph)],
+      files: [rulesFile(graph, host), firewallUnit(graph), nftablesDropIn(graph, FIREWALL_UNIT, "firewall")],
       services: [firewallService()],
       packages: ["nftables"],
     };
@@ -112,9 +113,16 @@ function buildRules(graph: Graph, host: Host): { sets: NamedSet[]; rules: string
     void rules.push(`${source}${portMatch(g.protocol, g.ports)} ${condition}accept comment "${ruleComment(g, setName)}"`);
   for (const g of groupLinks(inboundLinks(graph, host))) {
     if (g.from.includes("client")) {
+      // Only to the address nginx serves the site on (the VIP, or the anchor
+      // IP): without a destination, a web server on the same host answered
+      // on the host's own address to the whole internet. A single LB
+      // without failover serves on every address (and shares its host with
+      // no web server on these ports: validate.ts), so no destination there.
       // `socket transparent 0` matches only when a socket will take the
       // packet (nginx listens); otherwise the policy drops it.
-      rule("", { ...g, from: ["client"] }, undefined, dropWhileNotListening(graph, host) ? "socket transparent 0 " : "");
+      const listen = g.to === "vip" ? lbListenAddress(graph, host) : host.address;
+      const daddr = listen === undefined ? "" : `ip daddr ${listen} `;
+      rule(daddr, { ...g, from: ["client"] }, undefined, dropWhileNotListening(graph, host) ? "socket transparent 0 " : "");
       continue;
     }
     if (g.from.includes("admin")) rule(`ip saddr ${graph.network.admin} `, { ...g, from: ["admin"] });
@@ -150,9 +158,22 @@ function firewallService(): ServiceSpec {
   };
 }
 
-// Loaded like Debian's nftables.service (before the network comes up, no
-// default dependencies), but after it: its /etc/nftables.conf starts with
-// `flush ruleset`, which would wipe this table if it ran later.
+/** Debian's unit: it loads /etc/nftables.conf, which starts with `flush ruleset`, and its stop flushes everything. */
+export const NFTABLES_UNIT = "nftables.service";
+
+/**
+ * Loaded like Debian's nftables.service (before the network comes up, no
+ * default dependencies), but after it, and tied to it both ways, because
+ * every start, reload or stop of that unit wipes this table too:
+ * - PartOf=: its stop and restart stop and restart this unit (systemd.unit(5));
+ * - ReloadPropagatedFrom=: its reload reloads this one, which loads the table again;
+ * - its drop-in Wants= this unit: starting it (after a stop) starts this one
+ *   again (a drop-in, not [Install], so an installed host gets it without
+ *   being enabled anew);
+ * - After= it: this table is loaded after its flush, and stopped before it.
+ * The stop creates the table before deleting it, so stopping after someone
+ * flushed the ruleset by hand still succeeds.
+ */
 function firewallUnit(graph: Graph): HostFile {
   const content = unitFile(
     [
@@ -163,7 +184,7 @@ function firewallUnit(graph: Graph): HostFile {
           ["DefaultDependencies", false],
           ["Wants", "network-pre.target"],
           ["Before", "network-pre.target shutdown.target"],
-          ["After", "nftables.service"],
+          ...nftablesTies(),
           ["Conflicts", "shutdown.target"],
         ],
       ],
@@ -175,7 +196,7 @@ function firewallUnit(graph: Graph): HostFile {
           ["ExecStart", `/usr/sbin/nft -f ${FIREWALL_FILE}`],
           // The file replaces the table atomically: reloading is loading again.
           ["ExecReload", `/usr/sbin/nft -f ${FIREWALL_FILE}`],
-          ["ExecStop", `/usr/sbin/nft delete table inet ${FIREWALL_TABLE}`],
+          ["ExecStop", `/usr/sbin/nft "add table inet ${FIREWALL_TABLE}; delete table inet ${FIREWALL_TABLE}"`],
         ],
       ],
       ["Install", [["WantedBy", "sysinit.target"]]],
@@ -183,4 +204,23 @@ function firewallUnit(graph: Graph): HostFile {
     generatedBy(graph),
   );
   return file(`/etc/systemd/system/${FIREWALL_UNIT}`, content, "systemd", "firewall");
+}
+
+/** The [Unit] entries that bring a unit loading a table of its own back with nftables.service (see firewallUnit). */
+export function nftablesTies(): UnitEntry[] {
+  return [
+    ["After", NFTABLES_UNIT],
+    ["PartOf", NFTABLES_UNIT],
+    ["ReloadPropagatedFrom", NFTABLES_UNIT],
+  ];
+}
+
+/** nftables.service's drop-in that starts `unit` whenever it starts. */
+export function nftablesDropIn(graph: Graph, unit: string, service: string): HostFile {
+  const name = unit.replace(/\.service$/, "");
+  const content = unitFile(
+    [["Unit", [["Wants", unit]]]],
+    `${generatedBy(graph)}\nStarting ${NFTABLES_UNIT} (its ruleset flushes every table) starts ${unit} again after it.`,
+  );
+  return file(`/etc/systemd/system/${NFTABLES_UNIT}.d/${name}.conf`, content, "systemd", service);
 }

@@ -7,10 +7,14 @@ import { renderTemplate } from "./ejs.js";
 import { generatedBy } from "./nginx-main.js";
 import { kad, sh } from "./quote.js";
 import { restartDropIn } from "./restart.js";
-import { file, type Contribution, type Renderer, type RenderContext, type ServiceSpec, type SystemUser } from "./types.js";
+import { unitFile } from "./systemd-unit.js";
+import { file, type Contribution, type HostFile, type Renderer, type RenderContext, type ServiceSpec, type SystemUser } from "./types.js";
 
 export const KEEPALIVED_CONF_PATH = "/etc/keepalived/keepalived.conf";
 export const CHECK_NGINX_SCRIPT = "/usr/local/sbin/hacompile-check-nginx";
+export const CHECK_INTERFACE_SCRIPT = "/usr/local/sbin/hacompile-check-interface";
+/** How long keepalived's start waits for the host's address (a late DHCP lease) before it fails. */
+const INTERFACE_WAIT_SECONDS = 30;
 /** Unprivileged user for the check script (keepalived's own default name). */
 export const SCRIPT_USER = "keepalived_script";
 
@@ -138,6 +142,24 @@ function checkScript(graph: Graph): string {
   return renderTemplate("keepalived-check-nginx.sh.ejs", { header: generatedBy(graph), url: sh(url) });
 }
 
+function checkInterfaceScript(graph: Graph): string {
+  const name = CHECK_INTERFACE_SCRIPT.slice(CHECK_INTERFACE_SCRIPT.lastIndexOf("/") + 1);
+  return renderTemplate("keepalived-check-interface.sh.ejs", { header: generatedBy(graph), name });
+}
+
+/**
+ * Debian's keepalived.service starts on whatever interface the config names;
+ * this drop-in makes it wait for, then insist on, the host's address there.
+ * systemd only: supervisors (compose, lab) place the address themselves.
+ */
+function interfaceDropIn(graph: Graph, host: Host): HostFile {
+  const content = unitFile(
+    [["Service", [["ExecStartPre", [CHECK_INTERFACE_SCRIPT, graph.network.interface, host.address, INTERFACE_WAIT_SECONDS].join(" ")]]]],
+    `${generatedBy(graph)}\nVRRP runs on ${graph.network.interface} from ${host.address}: keepalived fails instead of electing itself alone when the address is elsewhere.`,
+  );
+  return file(`/etc/systemd/system/${keepalivedService.unit}.d/hacompile-interface.conf`, content, "systemd", keepalivedService.name);
+}
+
 const keepalivedService: ServiceSpec = {
   name: "keepalived",
   unit: "keepalived.service",
@@ -158,6 +180,8 @@ function render(ctx: RenderContext, host: Host): Contribution {
       file(KEEPALIVED_CONF_PATH, keepalivedConf(ctx.graph, host, failover), "keepalived", "keepalived"),
       // keepalived refuses to run a script that anyone but root can write.
       file(CHECK_NGINX_SCRIPT, checkScript(ctx.graph), "shell", "keepalived", { mode: 0o755 }),
+      file(CHECK_INTERFACE_SCRIPT, checkInterfaceScript(ctx.graph), "shell", "keepalived", { mode: 0o755 }),
+      interfaceDropIn(ctx.graph, host),
       restartDropIn(ctx.graph, keepalivedService.unit, keepalivedService.name),
     ],
     services: [keepalivedService],

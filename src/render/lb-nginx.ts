@@ -35,13 +35,35 @@ const NEXT_UPSTREAM_TIMEOUT = "10s";
 export const UPSTREAM_TCP_KEEPALIVE = { timeSeconds: 2, intervalSeconds: 1, probes: 2 } as const;
 
 /**
- * The address nginx binds for client traffic, or undefined for every address.
- * With VRRP the VIP moves between hosts, so every LB binds it (non-local bind).
- * A DigitalOcean reserved IP arrives on the droplet's anchor address, and a
+ * The address nginx binds for client traffic on load balancer `host`, or
+ * undefined for every address. With VRRP the VIP moves between hosts, so
+ * every LB binds it (non-local bind). A DigitalOcean reserved IP's traffic
+ * arrives on the droplet's anchor IP: binding only that keeps the site off
+ * the droplet's own public address, which would bypass the reserved IP. A
  * single LB without failover simply serves on its own addresses.
  */
-export function lbListenAddress(graph: Graph): string | undefined {
-  return graph.loadBalancer.failover?.mode === "vrrp" ? graph.loadBalancer.vip : undefined;
+export function lbListenAddress(graph: Graph, host: Host): string | undefined {
+  const f = graph.loadBalancer.failover;
+  if (f?.mode === "vrrp") return graph.loadBalancer.vip;
+  if (f?.mode === "digitalocean") {
+    const anchor = f.anchors[host.name];
+    if (anchor === undefined) throw new Error(`graph invariant: no anchor IP for ${host.name}`);
+    return anchor;
+  }
+  return undefined;
+}
+
+/**
+ * Why nginx on load balancer `host` may bind an address the host does not
+ * hold (net.ipv4.ip_nonlocal_bind), or undefined when it never does: the VIP
+ * on a backup; the anchor IP, which the droplet's network setup may bring up
+ * after nginx starts (and which a compose container never holds).
+ */
+export function absentBindReason(graph: Graph, host: Host): string | undefined {
+  const f = graph.loadBalancer.failover;
+  if (f?.mode === "vrrp") return `nginx listens on the VIP ${graph.loadBalancer.vip} before keepalived moves it here.`;
+  if (f?.mode === "digitalocean") return `nginx listens on the anchor IP ${lbListenAddress(graph, host)}, which may come up after nginx starts.`;
+  return undefined;
 }
 
 interface UpstreamView {
@@ -129,8 +151,8 @@ function listenOn(addr: string | undefined, port: number, ssl: boolean): string 
   return ssl ? `${where} ssl` : where;
 }
 
-function serverViews(graph: Graph): ServerView[] {
-  const addr = lbListenAddress(graph);
+function serverViews(graph: Graph, host: Host): ServerView[] {
+  const addr = lbListenAddress(graph, host);
   const { http, https } = graph.ports;
   const tls = graph.loadBalancer.tls;
   if (!tls) return [{ listen: [listenOn(addr, http, false)], acme: false }];
@@ -148,7 +170,7 @@ function serverViews(graph: Graph): ServerView[] {
   return [httpsServer, httpServer];
 }
 
-function lbConf(graph: Graph): string {
+function lbConf(graph: Graph, host: Host): string {
   const view: LbView = {
     header: generatedBy(graph),
     serverName: ngx(graph.site.domain),
@@ -157,7 +179,7 @@ function lbConf(graph: Graph): string {
     nextUpstreamTimeout: NEXT_UPSTREAM_TIMEOUT,
     upstreams: routedPools(graph).map(upstreamView),
     locations: locationViews(graph),
-    servers: serverViews(graph),
+    servers: serverViews(graph, host),
     acmeRoot: ngx(ACME_WEBROOT),
     healthListen: `127.0.0.1:${graph.ports.lbHealth}`,
   };
@@ -166,7 +188,7 @@ function lbConf(graph: Graph): string {
 
 function render(ctx: RenderContext, host: Host): Contribution {
   if (!hasRole(host, "load-balancer")) return {};
-  return { files: [file(LB_CONF_PATH, lbConf(ctx.graph), "nginx", "nginx")] };
+  return { files: [file(LB_CONF_PATH, lbConf(ctx.graph, host), "nginx", "nginx")] };
 }
 
 export const lbNginx: Renderer = { name: "lb-nginx", render };

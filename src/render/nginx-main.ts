@@ -5,6 +5,7 @@ import { hasRole, type Graph, type Host } from "../graph/model.js";
 import { renderTemplate } from "./ejs.js";
 import { ngx } from "./quote.js";
 import { restartDropIn } from "./restart.js";
+import { SYSCTL_SERVICE } from "./sysctl-service.js";
 import { file, type Contribution, type Renderer, type RenderContext, type ServiceSpec } from "./types.js";
 
 export const NGINX_CONF_PATH = "/etc/nginx/nginx.conf";
@@ -46,7 +47,12 @@ function mainConf(graph: Graph): string {
   return renderTemplate("nginx-main.conf.ejs", view);
 }
 
-/** Web hosts of a WordPress pool start nginx after php-fpm, so their health endpoint never answers 502 at boot. */
+/**
+ * Web hosts of a WordPress pool start nginx after php-fpm, so their health
+ * endpoint never answers 502 at boot. A load balancer's nginx starts after
+ * its sysctl.d file is applied (sysctl.ts): it binds the VIP it may not
+ * hold, which fails without net.ipv4.ip_nonlocal_bind.
+ */
 function nginxService(graph: Graph, host: Host): ServiceSpec {
   const servesPhp = host.roles.some((r) => r.kind === "web" && graph.pools.find((p) => p.name === r.pool)?.app === "wordpress");
   return {
@@ -55,7 +61,7 @@ function nginxService(graph: Graph, host: Host): ServiceSpec {
     packaged: true,
     kind: "daemon",
     command: ["nginx", "-g", "daemon off;"],
-    after: servesPhp ? ["php-fpm"] : [],
+    after: [...(servesPhp ? ["php-fpm"] : []), ...(hasRole(host, "load-balancer") ? [SYSCTL_SERVICE] : [])],
   };
 }
 

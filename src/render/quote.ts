@@ -69,11 +69,13 @@ export function unit(s: string): string {
 export function systemdEscapePath(p: string): string {
   const trimmed = p.replace(/^\/+|\/+$/g, "");
   if (trimmed === "") return "-";
+  // systemd escapes a '.' only as the very first character of the name, not
+  // at the start of each segment: /srv/.x is srv-.x (systemd-escape --path).
   return trimmed
     .split("/")
-    .map((seg) =>
+    .map((seg, s) =>
       [...seg]
-        .map((c, i) => (/[A-Za-z0-9:_]/.test(c) || (c === "." && i > 0) ? c : `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`))
+        .map((c, i) => (/[A-Za-z0-9:_]/.test(c) || (c === "." && (i > 0 || s > 0)) ? c : `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`))
         .join(""),
     )
     .join("-");

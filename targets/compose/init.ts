@@ -40,7 +40,11 @@ const SKIPPED_FILE_KINDS: ReadonlySet<FileKind> = new Set<FileKind>(["systemd", 
  * unless published, and Docker manages the filtering around that network
  * itself. The systemd and bundle targets carry the firewall.
  */
-const SKIPPED_SERVICES: ReadonlySet<string> = new Set(["firewall"]);
+const SKIPPED_SERVICES: ReadonlyMap<string, string> = new Map([
+  ["firewall", "the firewall is left to the systemd and bundle targets"],
+  // A container's /proc/sys is read-only; Docker sets them from `sysctls:` before the container starts.
+  ["sysctl", "Docker applies the host's sysctls through the service's sysctls:"],
+]);
 
 /** Oneshots retried this often, this many seconds apart: about a minute for a local daemon to accept connections. */
 const ONESHOT_ATTEMPTS = 30;
@@ -105,7 +109,8 @@ export function runPlan(plan: HostPlan): RunPlan {
       throw new Error(`compose: ${plan.host.name}: service name ${JSON.stringify(s.name)} cannot be a supervisord program`);
     }
     if (s.command.length === 0) throw new Error(`compose: ${plan.host.name}: service ${s.name} has no command`);
-    if (SKIPPED_SERVICES.has(s.name)) skipped.push({ service: s, why: "the firewall is left to the systemd and bundle targets" });
+    const skipWhy = SKIPPED_SERVICES.get(s.name);
+    if (skipWhy !== undefined) skipped.push({ service: s, why: skipWhy });
     else if (s.schedule !== undefined) skipped.push({ service: s, why: `periodic (${s.schedule}); supervisord has no timers` });
     else run.push(s);
   }

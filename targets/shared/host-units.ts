@@ -6,6 +6,7 @@
 // bundle start the same units in the same order at every boot.
 import type { Graph } from "../../src/graph/model.js";
 import { generatedBy } from "../../src/render/nginx-main.js";
+import { healthFile, HEALTH_SCRIPT } from "./health.js";
 import { unitFile, type UnitEntry } from "../../src/render/systemd-unit.js";
 import { file, type HostFile, type HostPlan, type ServiceSpec } from "../../src/render/types.js";
 
@@ -56,7 +57,7 @@ function targetUnit(graph: Graph, plan: HostPlan, extraWants: readonly string[])
       ],
       ["Install", [["WantedBy", "multi-user.target"]]],
     ],
-    `${generatedBy(graph)}\nStarts this host's services; their order lives in the units (After=). Start: systemctl start ${TARGET_UNIT}`,
+    `${generatedBy(graph)}\nStarts this host's services; their order lives in the units (After=). Start: systemctl start ${TARGET_UNIT}\nActive means started, not healthy (Wants= survives a failed service): ask ${HEALTH_SCRIPT}`,
   );
 }
 
@@ -74,12 +75,12 @@ function packagedDropIn(graph: Graph, plan: HostPlan, s: ServiceSpec): string {
 }
 
 /**
- * hacompile.target plus one drop-in per packaged unit, as host files so the
+ * hacompile.target, the health command, and one drop-in per packaged unit, as host files so the
  * targets install them like any other. `extraWants` are units a target adds
  * of its own (the metadata firewall of the systemd target).
  */
 export function hostUnitFiles(graph: Graph, plan: HostPlan, extraWants: readonly string[] = []): HostFile[] {
-  const out: HostFile[] = [file(unitPath(TARGET_UNIT), targetUnit(graph, plan, extraWants), "systemd", "hacompile")];
+  const out: HostFile[] = [file(unitPath(TARGET_UNIT), targetUnit(graph, plan, extraWants), "systemd", "hacompile"), healthFile(graph, plan)];
   for (const s of plan.services) {
     if (!s.packaged) continue;
     out.push(file(dropInPath(s.unit, DROP_IN_NAME), packagedDropIn(graph, plan, s), "systemd", s.name));

@@ -35,7 +35,9 @@ function readme(opts: SystemdOptions): string {
     "(defer: true), then runcmd: daemon-reload, enable, start hacompile.target. The target",
     "Wants= every service; the order is in the units (After=, drop-ins for Debian's units).",
     "",
-    "On the host: systemctl status hacompile.target; systemctl --failed; cloud-init status --wait.",
+    "On the host: cloud-init status --wait, then hacompile-health: one line per service, bootstrap",
+    "and mount of the host, exit 0 when all pass, 1 when one fails (hacompile.target stays active",
+    "while a service it started has failed, so its status is no health check).",
     "",
   ].join("\n");
 }

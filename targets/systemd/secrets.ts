@@ -1,17 +1,19 @@
 // Secrets and cloud user-data. Any local user of a cloud VM can read its
 // user-data from the metadata service (169.254.169.254), so by default secret
 // files stay out of it: they are emitted beside it with the commands that copy
-// them to the host, and the units that read them assert that they exist, so a
-// host without them fails visibly (systemctl --failed) instead of running
-// half-configured. With inlineSecrets they go into user-data, and the host
+// them to the host, and the units that read them check that they exist first,
+// so a host without them fails visibly (systemctl --failed, naming the file
+// and its step in SECRETS.txt) instead of running half-configured. With inlineSecrets they go into user-data, and the host
 // gets a firewall table that keeps every non-root process away from the
 // metadata service, loaded at every boot.
 import type { Graph } from "../../src/graph/model.js";
 import { renderTemplate } from "../../src/render/ejs.js";
+import { nftablesDropIn, nftablesTies } from "../../src/render/firewall.js";
 import { generatedBy } from "../../src/render/nginx-main.js";
 import { sh } from "../../src/render/quote.js";
 import { unitFile } from "../../src/render/systemd-unit.js";
 import { file, type HostFile, type HostPlan } from "../../src/render/types.js";
+import { HEALTH_SCRIPT } from "../shared/health.js";
 import { dropInPath, octal, TARGET_UNIT, unitPath } from "../shared/host-units.js";
 import type { OutFile } from "../types.js";
 
@@ -23,8 +25,28 @@ const METADATA_TABLE = "hacompile_metadata";
 const METADATA_V4 = "169.254.169.254";
 const METADATA_V6 = "fd00:ec2::254";
 
-/** One drop-in per unit that reads a secret file: AssertPathExists= for each. */
+export const NEED_SECRETS_SCRIPT = "/usr/local/sbin/hacompile-need-secrets";
+
+/** The secret files of a host in SECRETS.txt's order, numbered from 1: the steps that copy them. */
+export function secretSteps(plan: HostPlan): Map<string, number> {
+  return new Map(plan.files.filter((f) => f.secret).map((f, i) => [f.path, i + 1]));
+}
+
+function needSecretsScript(graph: Graph): HostFile {
+  const name = NEED_SECRETS_SCRIPT.slice(NEED_SECRETS_SCRIPT.lastIndexOf("/") + 1);
+  const content = renderTemplate("systemd-need-secrets.sh.ejs", { header: generatedBy(graph), name });
+  return file(NEED_SECRETS_SCRIPT, content, "shell", "hacompile", { mode: 0o755 });
+}
+
+/**
+ * One drop-in per unit that reads a secret file, and the script it runs.
+ * Not AssertPathExists=: a failed assertion leaves the unit inactive with
+ * Result=success, so `systemctl --failed` stayed empty on booted machines.
+ * A failing ExecStartPre= puts the unit in the failed state instead, and its
+ * message (in `systemctl status`) names the file and the step of SECRETS.txt.
+ */
 export function secretAssertions(graph: Graph, plan: HostPlan): HostFile[] {
+  const steps = secretSteps(plan);
   const byUnit = new Map<string, string[]>();
   for (const f of plan.files) {
     if (!f.secret) continue;
@@ -38,13 +60,16 @@ export function secretAssertions(graph: Graph, plan: HostPlan): HostFile[] {
     const paths = byUnit.get(s.unit);
     if (paths === undefined) continue;
     byUnit.delete(s.unit);
+    const args = paths.flatMap((p) => [String(steps.get(p)), p]);
+    // Only services have ExecStartPre=; no other kind of unit reads a secret today.
+    if (!s.unit.endsWith(".service")) throw new Error(`target invariant: ${s.unit} reads a secret but is not a service`);
     const content = unitFile(
-      [["Unit", paths.map((p) => ["AssertPathExists", p] as const)]],
+      [["Service", [["ExecStartPre", [NEED_SECRETS_SCRIPT, s.unit, ...args].join(" ")]]]],
       `${generatedBy(graph)}\nThese secret files are not in user-data (see SECRETS.txt beside it): ${s.unit} fails until they are copied here.`,
     );
     out.push(file(dropInPath(s.unit, SECRETS_DROP_IN), content, "systemd", s.name));
   }
-  return out;
+  return out.length > 0 ? [needSecretsScript(graph), ...out] : out;
 }
 
 /** The firewall table and the unit that loads it at every boot, early. */
@@ -54,7 +79,8 @@ export function metadataBlockFiles(graph: Graph): HostFile[] {
     table: METADATA_TABLE,
     rules: [`meta skuid != 0 ip daddr ${METADATA_V4} reject`, `meta skuid != 0 ip6 daddr ${METADATA_V6} reject`],
   });
-  // Ordered like Debian's nftables.service: before the network comes up.
+  // Ordered like Debian's nftables.service, before the network comes up, and
+  // tied to it like the host firewall: its flush must not leave the metadata open.
   const unit = unitFile(
     [
       [
@@ -64,6 +90,7 @@ export function metadataBlockFiles(graph: Graph): HostFile[] {
           ["DefaultDependencies", false],
           ["Wants", "network-pre.target"],
           ["Before", "network-pre.target shutdown.target"],
+          ...nftablesTies(),
           ["Conflicts", "shutdown.target"],
         ],
       ],
@@ -73,6 +100,7 @@ export function metadataBlockFiles(graph: Graph): HostFile[] {
           ["Type", "oneshot"],
           ["RemainAfterExit", true],
           ["ExecStart", `/usr/sbin/nft -f ${METADATA_NFT}`],
+          ["ExecReload", `/usr/sbin/nft -f ${METADATA_NFT}`],
         ],
       ],
       ["Install", [["WantedBy", "sysinit.target"]]],
@@ -82,6 +110,7 @@ export function metadataBlockFiles(graph: Graph): HostFile[] {
   return [
     file(METADATA_NFT, nft, "nftables", "metadata-block"),
     file(unitPath(METADATA_UNIT), unit, "systemd", "metadata-block"),
+    nftablesDropIn(graph, METADATA_UNIT, "metadata-block"),
   ];
 }
 
@@ -104,15 +133,18 @@ export function secretOutFiles(graph: Graph, plan: HostPlan): OutFile[] {
     `hacompile: the secret files of host ${h.name} (${h.address}), topology "${graph.name}"`,
     "",
     "They are not in user-data: any local user of a cloud VM can read user-data from",
-    `the metadata service (http://${METADATA_V4}/). The units that read them carry`,
-    "AssertPathExists= and fail, visibly (systemctl --failed), until they are in place.",
+    `the metadata service (http://${METADATA_V4}/). Until they are in place, the units`,
+    "that read them fail (systemctl --failed lists them), each naming the missing file",
+    `and its step below; ${HEALTH_SCRIPT} says which checks fail.`,
     "",
     "From this folder, once the VM is up, copy them over SSH (use the address you reach",
     "the VM at; log in as the image's default user and put sudo before install and",
     `systemctl if root cannot log in), then start the stack again (${TARGET_UNIT} starts what failed):`,
     "",
-    ...secrets.map((f) => `  ${copyCommand(h.address, f)}`),
+    ...secrets.flatMap((f, i) => [`  # step ${i + 1}: ${f.path}`, `  ${copyCommand(h.address, f)}`]),
+    `  # step ${secrets.length + 1}: start what failed, then check the host`,
     `  ssh root@${h.address} systemctl start ${TARGET_UNIT}`,
+    `  ssh root@${h.address} ${HEALTH_SCRIPT}`,
     "",
     "install reads the file from standard input, so no copy lands in a temporary folder.",
     "Or build with --inline-secrets: user-data then carries them, and the host blocks",

@@ -126,7 +126,15 @@ export function checkLoadBalancers(b: Build): void {
 
     const server = publicServer(b, lb);
     const failover = t.loadbalancer.failover;
-    const want = failover.mode === "vrrp" ? `${must(t.loadbalancer.vip, "vip", at)}:${b.graph.ports.http}` : `${b.graph.ports.http}`;
+    // The VIP (vrrp), the droplet's anchor IP (digitalocean: never every
+    // address, which served the site on each LB's own public address), or
+    // every address of a single LB.
+    const want =
+      failover.mode === "vrrp"
+        ? `${must(t.loadbalancer.vip, "vip", at)}:${b.graph.ports.http}`
+        : failover.mode === "digitalocean"
+          ? `${must(failover.anchor_ips[lb], "anchor IP", at)}:${b.graph.ports.http}`
+          : `${b.graph.ports.http}`;
     assert.ok(server.listen.includes(want), `${at}: listens on ${want} (${server.listen.join(", ")})`);
     assert.is(single(server.body, "server_name", at), t.site.domain);
 
@@ -167,7 +175,9 @@ export function checkLoadBalancers(b: Build): void {
         }
       }
     }
-    parsed.push(JSON.stringify({ upstreams: [...upstreams], locations, listen: server.listen }));
+    // Each droplet listens on its own anchor IP (checked above); the rest is alike.
+    const listen = failover.mode === "digitalocean" ? server.listen.map((l) => l.replace(/^[\d.]+:/, "anchor:")) : server.listen;
+    parsed.push(JSON.stringify({ upstreams: [...upstreams], locations, listen }));
   }
   assert.is(new Set(parsed).size, 1, "every LB routes and listens alike");
 }
@@ -190,6 +200,15 @@ export function checkGraphJson(b: Build): void {
 
 // ---------------------------------------------------------- keepalived ----
 
+/**
+ * The interface VRRP must run on: the topology's, or the documented default,
+ * eth0, or eth1 with failover digitalocean (a droplet's VPC address is on
+ * eth1; eth0 carries its public address).
+ */
+export function vrrpInterface(t: Build["topology"]): string {
+  return t.network.interface ?? (t.loadbalancer.failover.mode === "digitalocean" ? "eth1" : "eth0");
+}
+
 export function checkKeepalived(b: Build): void {
   const t = b.topology;
   const failover = t.loadbalancer.failover;
@@ -206,7 +225,7 @@ export function checkKeepalived(b: Build): void {
   for (const { lb, i } of instances) {
     const at = where(lb, KEEPALIVED_CONF);
     assert.is(i.state, "BACKUP", `${at}: state`);
-    assert.is(i.interface, t.network.interface, `${at}: interface`);
+    assert.is(i.interface, vrrpInterface(t), `${at}: interface`);
     assert.not.ok(i.hasAuthentication, `${at}: no authentication block`);
     assert.is(i.srcIp, addressOf(t, lb), `${at}: unicast_src_ip is the host's own address`);
     const others = t.loadbalancer.hosts.filter((h) => h !== lb).map((h) => addressOf(t, h));
@@ -228,7 +247,7 @@ export function checkKeepalived(b: Build): void {
   const vip = must(t.loadbalancer.vip, "vip", "topology");
   if (failover.mode === "vrrp") {
     const prefix = t.network.subnet.split("/")[1];
-    assert.equal(first.vips, [`${vip}/${prefix} dev ${t.network.interface}`], "the VIP, in the subnet's prefix");
+    assert.equal(first.vips, [`${vip}/${prefix} dev ${vrrpInterface(t)}`], "the VIP, in the subnet's prefix");
   } else {
     assert.is(first.vips.length, 1, "one placeholder address");
     assert.match(first.vips[0]!, /^169\.254\.\d+\.\d+\/32 dev lo$/, "a link-local /32 on lo, never the reserved IP");
@@ -534,7 +553,12 @@ export function expectedInbound(b: Build): Map<string, Set<string>> {
   };
   for (const lb of t.loadbalancer.hosts) {
     const me = addressOf(t, lb);
-    for (const l of publicServer(b, lb).listen) out.get(lb)!.add(`any -> tcp/${l.split(":").pop()}`);
+    // Open to anyone only on the address nginx serves the site on (the VIP or
+    // anchor IP it listens on); anywhere when it listens on every address.
+    for (const l of publicServer(b, lb).listen) {
+      const [addr, port] = l.includes(":") ? l.split(":") : [undefined, l];
+      out.get(lb)!.add(`any -> tcp/${port}${addr === undefined ? "" : ` to ${addr}`}`);
+    }
     if (hasRootFile(b, lb, KEEPALIVED_CONF)) {
       for (const peer of vrrpInstance(rootFile(b, lb, KEEPALIVED_CONF), lb).peers) allow(peer, me, "ip/112");
     }

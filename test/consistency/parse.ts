@@ -330,9 +330,10 @@ export function systemdEscapePath(path: string): string {
   if (trimmed === "") return "-";
   return trimmed
     .split("/")
-    .map((part) =>
+    .map((part, p) =>
       [...part]
-        .map((ch, i) => (/[A-Za-z0-9:_]/.test(ch) || (ch === "." && i > 0) ? ch : `\\x${ch.charCodeAt(0).toString(16).padStart(2, "0")}`))
+        // A '.' is escaped only as the name's first character (systemd-escape --path /srv/.x gives srv-.x).
+        .map((ch, i) => (/[A-Za-z0-9:_]/.test(ch) || (ch === "." && (i > 0 || p > 0)) ? ch : `\\x${ch.charCodeAt(0).toString(16).padStart(2, "0")}`))
         .join(""),
     )
     .join("-");
@@ -449,6 +450,8 @@ export interface NftRule {
   readonly sources: readonly string[] | undefined;
   /** "tcp/80", or "ip/112" for an IP protocol. */
   readonly services: readonly string[];
+  /** The one destination address the rule is limited to (ip daddr), if any. */
+  readonly destination?: string;
 }
 
 export interface NftInput {
@@ -487,20 +490,28 @@ export function nftInput(text: string, where: string): NftInput {
     const line = raw.trim();
     if (line === "" || BASE_RULE.test(line)) continue;
     // `socket transparent 0`: the load balancers' client rule accepts only while nginx listens (firewall.ts).
-    const m = /^(?:ip saddr (\S+) )?(?:tcp dport (\{[^}]*\}|\d+(?:-\d+)?)|ip protocol (\d+)) (?:socket transparent 0 )?accept comment "[^"]*"$/.exec(line);
+    const m = /^(?:ip saddr (\S+) )?(?:ip daddr ([\d.]+) )?(?:tcp dport (\{[^}]*\}|\d+(?:-\d+)?)|ip protocol (\d+)) (?:socket transparent 0 )?accept comment "[^"]*"$/.exec(line);
     if (!m) throw new ParseError(`${where}: unknown input rule '${line}'`);
     let sources: string[] | undefined;
     if (m[1] !== undefined) {
       sources = m[1].startsWith("@") ? [...must(sets.get(m[1].slice(1)), `set ${m[1]}`, where)] : [m[1]];
     }
-    rules.push({ sources, services: m[3] !== undefined ? [`ip/${m[3]}`] : expandPorts(m[2]!, where) });
+    rules.push({
+      sources,
+      services: m[4] !== undefined ? [`ip/${m[4]}`] : expandPorts(m[3]!, where),
+      ...(m[2] !== undefined ? { destination: m[2] } : {}),
+    });
   }
   return { policy, sets, rules: nonEmpty(rules, "topology rules in chain input", where) };
 }
 
-/** "source -> service" pairs the rules accept; a rule without a source match gives "any -> service". */
+/**
+ * "source -> service" pairs the rules accept; a rule without a source match
+ * gives "any -> service", one limited to a destination "... service to address".
+ */
 export function nftAccepted(input: NftInput): Set<string> {
   const out = new Set<string>();
-  for (const r of input.rules) for (const src of r.sources ?? ["any"]) for (const s of r.services) out.add(`${src} -> ${s}`);
+  const to = (r: NftRule): string => (r.destination !== undefined ? ` to ${r.destination}` : "");
+  for (const r of input.rules) for (const src of r.sources ?? ["any"]) for (const s of r.services) out.add(`${src} -> ${s}${to(r)}`);
   return out;
 }

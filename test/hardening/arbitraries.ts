@@ -115,7 +115,9 @@ const validTopology: fc.Arbitrary<Shape> = fc
     used.forEach((h, i) => (hosts[h] = { address: addr(i) }));
     const strings: (string | number)[][] = [["name"], ["site", "domain"], ["site", "title"], ["site", "admin_email"], ["network", "interface"]];
     const failover: Doc =
-      r.failover === "digitalocean" ? { mode: "digitalocean", token_file: r.paths[0] } : r.failover === "vrrp" ? { mode: "vrrp", peers: "unicast" } : { mode: "none" };
+      r.failover === "digitalocean"
+        ? { mode: "digitalocean", token_file: r.paths[0], anchor_ips: { [lb1!]: "10.17.0.5", [lb2!]: "10.17.0.6" } }
+        : r.failover === "vrrp" ? { mode: "vrrp", peers: "unicast" } : { mode: "none" };
     if (r.failover === "digitalocean") strings.push(["loadbalancer", "failover", "token_file"]);
     const loadbalancer: Doc = {
       hosts: lbs,

@@ -51,6 +51,8 @@ const PACKAGING: Record<string, string> = {
   "user-data": "cloud-config",
   "install.sh": "shell",
   "hacompile-compose": "shell",
+  "hacompile-health": "shell",
+  "hacompile-need-secrets": "shell",
   "supervisord.conf": "supervisord",
   "README.txt": "text",
   "SECRETS.txt": "text",

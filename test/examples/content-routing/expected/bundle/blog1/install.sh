@@ -232,17 +232,19 @@ install_file 0644 root root a95146c84d301a0c25ab883f434b92a80ec78d2ed0bbd5b7e378
 install_file 0644 root root 174c20561909a880159779a0a47dd5a9d6935cf8b57c5f5fe8a3344233ae71da nginx.service reload /etc/nginx/nginx.conf
 install_file 0644 root root 160f5b5ca3f035ae4def0d127e3f5b291f742ebb13dfbea534002a347cbbf3fb php8.2-fpm.service reload /etc/php/8.2/fpm/pool.d/hacompile-blog.conf
 install_file 0644 root root e717b30b966ef8c657b2f08e351e0bb8d0d8c488c8161f072f34a245791eeb2b php8.2-fpm.service reload /etc/php/8.2/fpm/pool.d/www.conf
-install_file 0644 root root 52452672b06e1e94df3b52bcb8efd0618a065daa2af4c6afaecc2c18dfb61fbf hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service
+install_file 0644 root root 34a9d3493ea72375b470714f933fcb3a5ca46aaa472f4806127100b7f876d6ae hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service
 install_file 0644 root root cc58f6444ebe235622b7b1720bfaf8688afa9407efe38be95d0c74595e58ff4c hacompile-install-hyperdb.service restart /etc/systemd/system/hacompile-install-hyperdb.service
 install_file 0644 root root 39a2224f400e1c2c236365e43f5ebe32831692b749506483358ef063c52ed824 hacompile-wp-cron.timer restart /etc/systemd/system/hacompile-wp-cron.service
 install_file 0644 root root 8daee45d06cf55ee4c44f0320f9400af18f41a2fb4918b80037128407360eee7 hacompile-wp-cron.timer restart /etc/systemd/system/hacompile-wp-cron.timer
-install_file 0644 root root 2f83605ce386d4b2114e9fa228773c8eeb46033ebd77fc7fbd572df529296531 - - /etc/systemd/system/hacompile.target
+install_file 0644 root root 1e1ed9fb43044ccc1f1076013df79ae796af00d69de323a501cdebd88ce1e31b - - /etc/systemd/system/hacompile.target
+install_file 0644 root root 5214560dd0d4327b0c2c5df05b562dcebf415af3c9199e3bc89d0dd2171eb992 hacompile-firewall.service restart /etc/systemd/system/nftables.service.d/hacompile-firewall.conf
 install_file 0644 root root 9616ce756716369e0d89e2c876043b0f25002f759ee59cc5f34dcfabc2f8e110 nginx.service restart /etc/systemd/system/nginx.service.d/hacompile-restart.conf
 install_file 0644 root root 8974b88d368fb2040872819efe459b5ca30046cc1f58d8d3fed582d6faca1be2 nginx.service restart /etc/systemd/system/nginx.service.d/hacompile.conf
 install_file 0644 root root 63922bdcc11e80df98f73526d87fbe4cafbb9d1184bd27b1c830f8a3caaae6f1 php8.2-fpm.service restart /etc/systemd/system/php8.2-fpm.service.d/hacompile-restart.conf
 install_file 0644 root root ab74dedf4beec4c8a157bcdfe771004d678564c64df4e957751c7d98dd8940eb php8.2-fpm.service restart /etc/systemd/system/php8.2-fpm.service.d/hacompile.conf
 install_file 0640 root www-data e72b208ec8e1b88f2924ca139b5a9a8bb0ee9df7984d8ecdfb1a45c9aaff8aec php8.2-fpm.service reload /etc/wordpress/config-example.org.php
 install_file 0640 root www-data a8e4d1461359cbf81265e77d5abd17fe46a6812cc1c91395c9a0df59542902d7 php8.2-fpm.service reload /etc/wordpress/db-config.php
+install_file 0755 root root f34f80e8a37a508f1db3fb7dec91ecca2b86a3fa6a84311b9855e88e320766d4 - - /usr/local/sbin/hacompile-health
 install_file 0755 root root 12a1681d61d0fdb09a591895748e2ea8eda37bb333610d311fd3f2192e4fefd2 hacompile-install-hyperdb.service restart /usr/local/sbin/hacompile-install-hyperdb
 stop_dropped
 remove_dropped

@@ -232,15 +232,17 @@ install_file 0644 root root 2e8a470b497798b8dff9a48fa54787de20e4a27548970ad4a109
 install_file 0644 root root 174c20561909a880159779a0a47dd5a9d6935cf8b57c5f5fe8a3344233ae71da nginx.service reload /etc/nginx/nginx.conf
 install_file 0644 root root d94a7ed1c31185b0c16afcb6d4933459ac8ca5b8536cbaf2fb02f477cbab502a php8.2-fpm.service reload /etc/php/8.2/fpm/pool.d/hacompile-blog.conf
 install_file 0644 root root e717b30b966ef8c657b2f08e351e0bb8d0d8c488c8161f072f34a245791eeb2b php8.2-fpm.service reload /etc/php/8.2/fpm/pool.d/www.conf
-install_file 0644 root root 52452672b06e1e94df3b52bcb8efd0618a065daa2af4c6afaecc2c18dfb61fbf hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service
+install_file 0644 root root 34a9d3493ea72375b470714f933fcb3a5ca46aaa472f4806127100b7f876d6ae hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service
 install_file 0644 root root cc58f6444ebe235622b7b1720bfaf8688afa9407efe38be95d0c74595e58ff4c hacompile-install-hyperdb.service restart /etc/systemd/system/hacompile-install-hyperdb.service
-install_file 0644 root root 9435331a765c72e00aa364eb60bcae1b1a1be864ac951b35927d15d37f1d26d3 - - /etc/systemd/system/hacompile.target
+install_file 0644 root root 94c4561864004cf7780e9fc9dac399d856995cf473b3f70a115eb2e5ee0999b2 - - /etc/systemd/system/hacompile.target
+install_file 0644 root root 5214560dd0d4327b0c2c5df05b562dcebf415af3c9199e3bc89d0dd2171eb992 hacompile-firewall.service restart /etc/systemd/system/nftables.service.d/hacompile-firewall.conf
 install_file 0644 root root 9616ce756716369e0d89e2c876043b0f25002f759ee59cc5f34dcfabc2f8e110 nginx.service restart /etc/systemd/system/nginx.service.d/hacompile-restart.conf
 install_file 0644 root root 8974b88d368fb2040872819efe459b5ca30046cc1f58d8d3fed582d6faca1be2 nginx.service restart /etc/systemd/system/nginx.service.d/hacompile.conf
 install_file 0644 root root 63922bdcc11e80df98f73526d87fbe4cafbb9d1184bd27b1c830f8a3caaae6f1 php8.2-fpm.service restart /etc/systemd/system/php8.2-fpm.service.d/hacompile-restart.conf
 install_file 0644 root root ab74dedf4beec4c8a157bcdfe771004d678564c64df4e957751c7d98dd8940eb php8.2-fpm.service restart /etc/systemd/system/php8.2-fpm.service.d/hacompile.conf
 install_file 0640 root www-data 587800e50741660012c0841ddf12a8aab28d40ffd004a4cbb5f153895df3ae89 php8.2-fpm.service reload /etc/wordpress/config-example.org.php
 install_file 0640 root www-data 18162d766e8a5868512a09b20c89e459085c238bae5ee73f62c1debd9b82047c php8.2-fpm.service reload /etc/wordpress/db-config.php
+install_file 0755 root root ae0bc83da375c1bc353b382d04b66da491779c974e70e5feb5a34ba08366d1d8 - - /usr/local/sbin/hacompile-health
 install_file 0755 root root 12a1681d61d0fdb09a591895748e2ea8eda37bb333610d311fd3f2192e4fefd2 hacompile-install-hyperdb.service restart /usr/local/sbin/hacompile-install-hyperdb
 stop_dropped
 remove_dropped

@@ -226,20 +226,25 @@ if live; then
 fi
 
 # Dependencies first; periodic jobs through their timers.
-services=(hacompile-firewall.service nginx.service keepalived.service)
+services=(hacompile-firewall.service hacompile-sysctl.service nginx.service keepalived.service)
 
-install_file 0644 root root b2ce7ba1b7d5f0fca656321d07dff9ccf3a6320e16c5a8afe874147f0962bbd6 hacompile-firewall.service restart /etc/hacompile/firewall.nft
+install_file 0644 root root 2e1eaa6d2848b96bfc09c800144cdd96e683d7dee7b95272a449225f72865d4e hacompile-firewall.service restart /etc/hacompile/firewall.nft
 install_file 0644 root root c02424afed015b348c9c8fce5a77c9fb3948ad3ce99a8187513baf2c401369f9 keepalived.service reload /etc/keepalived/keepalived.conf
 install_file 0644 root root 47d53d7c5fa459b5459709b0a307b4b4a12198a7131f4671303594aad2bde84b nginx.service reload /etc/nginx/hacompile/lb.conf
 install_file 0644 root root 174c20561909a880159779a0a47dd5a9d6935cf8b57c5f5fe8a3344233ae71da nginx.service reload /etc/nginx/nginx.conf
-install_file 0644 root root cadcdf43f5d5fd1dce4d5e1369e6c5f8f73088e485aa714ebd46cf4b39236b1f - - /etc/sysctl.d/60-hacompile.conf
-install_file 0644 root root 52452672b06e1e94df3b52bcb8efd0618a065daa2af4c6afaecc2c18dfb61fbf hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service
-install_file 0644 root root 958f02bef5837891ac8d6f9a5aeb31f2f965592bcae03336050c9aba01e54b80 - - /etc/systemd/system/hacompile.target
+install_file 0644 root root cadcdf43f5d5fd1dce4d5e1369e6c5f8f73088e485aa714ebd46cf4b39236b1f hacompile-sysctl.service restart /etc/sysctl.d/60-hacompile.conf
+install_file 0644 root root 34a9d3493ea72375b470714f933fcb3a5ca46aaa472f4806127100b7f876d6ae hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service
+install_file 0644 root root ecef643f8ae6f37ddc76d008b9f4080509d4ad6a19f03c3e3f14a388bd26a3af hacompile-sysctl.service restart /etc/systemd/system/hacompile-sysctl.service
+install_file 0644 root root ea56738b3642a9ad51a257d98a6a64759d61137dd0faa16a07951603e1867843 - - /etc/systemd/system/hacompile.target
+install_file 0644 root root c6232261a6019396953b24b517a44e4b781e0f4e643a4e5f957a7a08fe86f103 keepalived.service restart /etc/systemd/system/keepalived.service.d/hacompile-interface.conf
 install_file 0644 root root 479e2566fc94bdf26039a50f6fe93572ae4bee9a51d2d4d5922442bd0cd019a8 keepalived.service restart /etc/systemd/system/keepalived.service.d/hacompile-restart.conf
 install_file 0644 root root e40645fac8fe07cff259d9d76227903b174555a839b458ec2af7d2d0134092e2 keepalived.service restart /etc/systemd/system/keepalived.service.d/hacompile.conf
+install_file 0644 root root 5214560dd0d4327b0c2c5df05b562dcebf415af3c9199e3bc89d0dd2171eb992 hacompile-firewall.service restart /etc/systemd/system/nftables.service.d/hacompile-firewall.conf
 install_file 0644 root root 9616ce756716369e0d89e2c876043b0f25002f759ee59cc5f34dcfabc2f8e110 nginx.service restart /etc/systemd/system/nginx.service.d/hacompile-restart.conf
-install_file 0644 root root 1ecff5305f397cbaf14540ff9e9faf001988b78885f9ff9f5dddb265f217dd1c nginx.service restart /etc/systemd/system/nginx.service.d/hacompile.conf
+install_file 0644 root root 67066129d4a30f6f182471cb8c09163b33ae97c8c3835deabf9af52b0496570b nginx.service restart /etc/systemd/system/nginx.service.d/hacompile.conf
+install_file 0755 root root 40a9c6b00158a8855375b440f45d63f5c4bc6e5714197ae86af1c9b06932189d keepalived.service reload /usr/local/sbin/hacompile-check-interface
 install_file 0755 root root e85462628d53f9ad624bfda8504a525fe132b2a71c312ff70790111843b23ee5 keepalived.service reload /usr/local/sbin/hacompile-check-nginx
+install_file 0755 root root 9201defb109ac9e24fc5232f1f99b001d883fa09b57a511553aca39ebb60574f - - /usr/local/sbin/hacompile-health
 stop_dropped
 remove_dropped
 save_state

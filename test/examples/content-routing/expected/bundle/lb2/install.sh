@@ -226,20 +226,25 @@ if live; then
 fi
 
 # Dependencies first; periodic jobs through their timers.
-services=(hacompile-firewall.service nginx.service keepalived.service)
+services=(hacompile-firewall.service hacompile-sysctl.service nginx.service keepalived.service)
 
-install_file 0644 root root 5f378afaeac2761d8fa67e54b7986261dbf1ecafba13228148853cdf9ca28027 hacompile-firewall.service restart /etc/hacompile/firewall.nft
+install_file 0644 root root 1379768e93d00637b008d73457553f43dfbb77de48793fc307c2bb3ab551dbf6 hacompile-firewall.service restart /etc/hacompile/firewall.nft
 install_file 0644 root root 35c555a67776f996f5e47707a1dc88ce96121b60c0bc4eeb995676b2b71421e3 keepalived.service reload /etc/keepalived/keepalived.conf
 install_file 0644 root root 47d53d7c5fa459b5459709b0a307b4b4a12198a7131f4671303594aad2bde84b nginx.service reload /etc/nginx/hacompile/lb.conf
 install_file 0644 root root 174c20561909a880159779a0a47dd5a9d6935cf8b57c5f5fe8a3344233ae71da nginx.service reload /etc/nginx/nginx.conf
-install_file 0644 root root cadcdf43f5d5fd1dce4d5e1369e6c5f8f73088e485aa714ebd46cf4b39236b1f - - /etc/sysctl.d/60-hacompile.conf
-install_file 0644 root root 52452672b06e1e94df3b52bcb8efd0618a065daa2af4c6afaecc2c18dfb61fbf hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service
-install_file 0644 root root 300e0432a3a09f970840dcfbe7e216a7b28bd68beea61aac738e507fc7d89345 - - /etc/systemd/system/hacompile.target
+install_file 0644 root root cadcdf43f5d5fd1dce4d5e1369e6c5f8f73088e485aa714ebd46cf4b39236b1f hacompile-sysctl.service restart /etc/sysctl.d/60-hacompile.conf
+install_file 0644 root root 34a9d3493ea72375b470714f933fcb3a5ca46aaa472f4806127100b7f876d6ae hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service
+install_file 0644 root root ecef643f8ae6f37ddc76d008b9f4080509d4ad6a19f03c3e3f14a388bd26a3af hacompile-sysctl.service restart /etc/systemd/system/hacompile-sysctl.service
+install_file 0644 root root c828040a164c4e899b5ceb9ed4a0f7194057cecd060c36c6f9605928eefc28be - - /etc/systemd/system/hacompile.target
+install_file 0644 root root 3fc29ca14b889261f478b57804a3e0bc2fc25608addb85822b26f9326c7f49cc keepalived.service restart /etc/systemd/system/keepalived.service.d/hacompile-interface.conf
 install_file 0644 root root 479e2566fc94bdf26039a50f6fe93572ae4bee9a51d2d4d5922442bd0cd019a8 keepalived.service restart /etc/systemd/system/keepalived.service.d/hacompile-restart.conf
 install_file 0644 root root e40645fac8fe07cff259d9d76227903b174555a839b458ec2af7d2d0134092e2 keepalived.service restart /etc/systemd/system/keepalived.service.d/hacompile.conf
+install_file 0644 root root 5214560dd0d4327b0c2c5df05b562dcebf415af3c9199e3bc89d0dd2171eb992 hacompile-firewall.service restart /etc/systemd/system/nftables.service.d/hacompile-firewall.conf
 install_file 0644 root root 9616ce756716369e0d89e2c876043b0f25002f759ee59cc5f34dcfabc2f8e110 nginx.service restart /etc/systemd/system/nginx.service.d/hacompile-restart.conf
-install_file 0644 root root 1ecff5305f397cbaf14540ff9e9faf001988b78885f9ff9f5dddb265f217dd1c nginx.service restart /etc/systemd/system/nginx.service.d/hacompile.conf
+install_file 0644 root root 67066129d4a30f6f182471cb8c09163b33ae97c8c3835deabf9af52b0496570b nginx.service restart /etc/systemd/system/nginx.service.d/hacompile.conf
+install_file 0755 root root 40a9c6b00158a8855375b440f45d63f5c4bc6e5714197ae86af1c9b06932189d keepalived.service reload /usr/local/sbin/hacompile-check-interface
 install_file 0755 root root e85462628d53f9ad624bfda8504a525fe132b2a71c312ff70790111843b23ee5 keepalived.service reload /usr/local/sbin/hacompile-check-nginx
+install_file 0755 root root 4a7b8f23bb27a8300feb9c5a5a756d40f65aaae62cfef066f07e9ea31080835e - - /usr/local/sbin/hacompile-health
 stop_dropped
 remove_dropped
 save_state

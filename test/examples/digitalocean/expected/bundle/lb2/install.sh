@@ -226,23 +226,28 @@ if live; then
 fi
 
 # Dependencies first; periodic jobs through their timers.
-services=(nginx.service keepalived.service hacompile-do-reassert.timer hacompile-firewall.service)
+services=(hacompile-sysctl.service nginx.service keepalived.service hacompile-do-reassert.timer hacompile-firewall.service)
 
-install_file 0644 root root 498b3c34fa3291e435ffafabddd379046a886844a0f2e58ceddf987684a57397 hacompile-firewall.service restart /etc/hacompile/firewall.nft
-install_file 0644 root root 3e86008a54e1d9d8eb3451e405bf4bd6a80d401c5f159ce15e84fa4fad74e082 keepalived.service reload /etc/keepalived/keepalived.conf
-install_file 0644 root root 94fc9d0975e8d48dddb87d1ffe1cbb6cac0eb5d823f2c7ebf105ffd83963bf12 nginx.service reload /etc/nginx/hacompile/lb.conf
+install_file 0644 root root 3062b120834f9ccad3f47a22430b1524d1d89ac5b6c51f57a9bd120cdf42c081 hacompile-firewall.service restart /etc/hacompile/firewall.nft
+install_file 0644 root root 1e16ec8fb351c8b387c2ef5f4f93c68967bab58d588e6d3e524778064108eda3 keepalived.service reload /etc/keepalived/keepalived.conf
+install_file 0644 root root 165284eff591ed882d08b2c7f94d7c8eeb2b33881513de2a2776279b6d01e4cb nginx.service reload /etc/nginx/hacompile/lb.conf
 install_file 0644 root root e3a2ce108ee2f0c234e5e7b2176494014ddee306328af52d74bfa5cc8c46f574 nginx.service reload /etc/nginx/nginx.conf
-install_file 0644 root root 527019845c9b588611d4a947beb7e0adab897539fe7e2f35100cd924817c279b - - /etc/sysctl.d/60-hacompile.conf
+install_file 0644 root root cc99cf67c7a457d7933a5daf665a9a677279ff7a4a8d9c03c7e5fbf6dd399bbf hacompile-sysctl.service restart /etc/sysctl.d/60-hacompile.conf
 install_file 0644 root root 8128fdf1c2309a3453c0711e82365c3620a530ee184dae68426bbcf5be6199da hacompile-do-reassert.timer restart /etc/systemd/system/hacompile-do-reassert.service
 install_file 0644 root root b369043ed0f7d93da76b943c7536f19d62b3d10b968211d9273289750e07b449 hacompile-do-reassert.timer restart /etc/systemd/system/hacompile-do-reassert.timer
-install_file 0644 root root dbf095182e5839b0dcb816dd00b211a0a74fd16b29e346be4fb32a2920d57a83 hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service
-install_file 0644 root root 4d030829ad682a39d6404a82dd876c963eb458aedc9e640409db0c99413a3fc9 - - /etc/systemd/system/hacompile.target
+install_file 0644 root root 9af610494078cee58a9654d2df47a0d566153d507cf48f4720617ee2c4643134 hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service
+install_file 0644 root root c19fccde579858ae0320b8402c8d601a08740d39f11599c16750571f5031670c hacompile-sysctl.service restart /etc/systemd/system/hacompile-sysctl.service
+install_file 0644 root root 94f2fefeb1c9f7900360b053fcc9c43b4af6ee0085b22e6a5773714d30e8c7e1 - - /etc/systemd/system/hacompile.target
+install_file 0644 root root bb1a6bcfc3ddbc3c52e70452651f3e7260b7b31d4c90cdc7ec0aa39a35533a03 keepalived.service restart /etc/systemd/system/keepalived.service.d/hacompile-interface.conf
 install_file 0644 root root 6c70b9378107384e7d8b79bb2835450d03c1b53f2c9fee206f483073f6e574a6 keepalived.service restart /etc/systemd/system/keepalived.service.d/hacompile-restart.conf
 install_file 0644 root root 6512b825e03f9a14d37fb3dfd74edc0b242051c50b9a9a4b306bdcae9b18832e keepalived.service restart /etc/systemd/system/keepalived.service.d/hacompile.conf
+install_file 0644 root root 524b80c95dd2706d2e69e34e5feab0cc539415439297f1ea1d7b210d10f37847 hacompile-firewall.service restart /etc/systemd/system/nftables.service.d/hacompile-firewall.conf
 install_file 0644 root root c47ad68ffd8905b6072cb9134cbcd10a586f79378685fdd0f4710c4e8714c24a nginx.service restart /etc/systemd/system/nginx.service.d/hacompile-restart.conf
-install_file 0644 root root ff7e4cd8ee18866c1d6cb5d939987d795a613e3dc59a70105c42d7d6a8fa99b2 nginx.service restart /etc/systemd/system/nginx.service.d/hacompile.conf
+install_file 0644 root root 30bd78f47e44c1da604e4b6a6275a408b6d625aae9a1990665bfe468d5e431a1 nginx.service restart /etc/systemd/system/nginx.service.d/hacompile.conf
+install_file 0755 root root 96fd626598289f6923c1fc7edef81827b7ff0486cca57fca4a83c2463e5a0fb2 keepalived.service reload /usr/local/sbin/hacompile-check-interface
 install_file 0755 root root 264cbc8d196290bee8e042a026ed4af08dd179e80de1e6b5deb6157f9a2d182d keepalived.service reload /usr/local/sbin/hacompile-check-nginx
 install_file 0755 root root 904e180536d373111423137cf3059373abf2d034bf8b98ece4fa1efa215b27a7 keepalived.service reload /usr/local/sbin/hacompile-do-assign
+install_file 0755 root root d59b84f693e6c8c6ca7eb766eb4719d7effaec30dccafbe3cdd721d40bb311b4 - - /usr/local/sbin/hacompile-health
 install_file 0755 root root ec9c20f7ce4cf704b1462e36a11670c249c0aa3920bb4ae3c21be87775877b57 keepalived.service reload /usr/local/sbin/hacompile-vrrp-state
 stop_dropped
 remove_dropped

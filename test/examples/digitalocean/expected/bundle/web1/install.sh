@@ -230,10 +230,12 @@ services=(hacompile-firewall.service nginx.service)
 install_file 0644 root root a8045f5f50e4ce26fb5121d14a5e9ea8e45610efe8c58a70930ebef62ec1bda4 hacompile-firewall.service restart /etc/hacompile/firewall.nft
 install_file 0644 root root 750220259ad4e387b71406831eb3d4ae29693272565f6e9b8da8abef40a512b5 nginx.service reload /etc/nginx/hacompile/web-web.conf
 install_file 0644 root root e3a2ce108ee2f0c234e5e7b2176494014ddee306328af52d74bfa5cc8c46f574 nginx.service reload /etc/nginx/nginx.conf
-install_file 0644 root root dbf095182e5839b0dcb816dd00b211a0a74fd16b29e346be4fb32a2920d57a83 hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service
-install_file 0644 root root b644213185920b17a616b3b77a0c5cf5d5be63b389dbe7a489491a0fcadd7951 - - /etc/systemd/system/hacompile.target
+install_file 0644 root root 9af610494078cee58a9654d2df47a0d566153d507cf48f4720617ee2c4643134 hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service
+install_file 0644 root root 76e3aed3bd8a3899103bdaf3b5c7b74a3b60bec0186c1974f4670c6014c34888 - - /etc/systemd/system/hacompile.target
+install_file 0644 root root 524b80c95dd2706d2e69e34e5feab0cc539415439297f1ea1d7b210d10f37847 hacompile-firewall.service restart /etc/systemd/system/nftables.service.d/hacompile-firewall.conf
 install_file 0644 root root c47ad68ffd8905b6072cb9134cbcd10a586f79378685fdd0f4710c4e8714c24a nginx.service restart /etc/systemd/system/nginx.service.d/hacompile-restart.conf
 install_file 0644 root root ff7e4cd8ee18866c1d6cb5d939987d795a613e3dc59a70105c42d7d6a8fa99b2 nginx.service restart /etc/systemd/system/nginx.service.d/hacompile.conf
+install_file 0755 root root adaeb2f7862db289f7b40f5802d8f38f0b0ec2f905a85374a84e7e8184869cec - - /usr/local/sbin/hacompile-health
 install_file 0644 root root dc37e431158cfa098ce629fe55dcec93c057d2c9df9621ce3944f64b3fdb138b nginx.service reload /var/www/web/index.html
 stop_dropped
 remove_dropped

@@ -230,10 +230,12 @@ services=(hacompile-firewall.service nginx.service)
 install_file 0644 root root feae02431c5a483427e15ed63fcd6da952d4c7e813bf09609071d29f08cd2dec hacompile-firewall.service restart /etc/hacompile/firewall.nft
 install_file 0644 root root e2f1df300c1753b5e24a417547f8a567bf4433061029083a587dc411cca8b897 nginx.service reload /etc/nginx/hacompile/web-web.conf
 install_file 0644 root root e3a2ce108ee2f0c234e5e7b2176494014ddee306328af52d74bfa5cc8c46f574 nginx.service reload /etc/nginx/nginx.conf
-install_file 0644 root root dbf095182e5839b0dcb816dd00b211a0a74fd16b29e346be4fb32a2920d57a83 hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service
-install_file 0644 root root 8720b46f6fed9db20eeaa79c4f65885cd5c1bcf51d056a7cd29f5f0065309ff2 - - /etc/systemd/system/hacompile.target
+install_file 0644 root root 9af610494078cee58a9654d2df47a0d566153d507cf48f4720617ee2c4643134 hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service
+install_file 0644 root root 2c350ebc8b409d4236a95289c648c54c1a8bd1287a54e68272b1b0f3954cc305 - - /etc/systemd/system/hacompile.target
+install_file 0644 root root 524b80c95dd2706d2e69e34e5feab0cc539415439297f1ea1d7b210d10f37847 hacompile-firewall.service restart /etc/systemd/system/nftables.service.d/hacompile-firewall.conf
 install_file 0644 root root c47ad68ffd8905b6072cb9134cbcd10a586f79378685fdd0f4710c4e8714c24a nginx.service restart /etc/systemd/system/nginx.service.d/hacompile-restart.conf
 install_file 0644 root root ff7e4cd8ee18866c1d6cb5d939987d795a613e3dc59a70105c42d7d6a8fa99b2 nginx.service restart /etc/systemd/system/nginx.service.d/hacompile.conf
+install_file 0755 root root d2b862b46408ea02aa813c1311712d3ff3f885994bd4a53b6a4bea45461ee484 - - /usr/local/sbin/hacompile-health
 install_file 0644 root root 72b6aa68575e110ae41d99486ee2ba6a2ac4bc57aee707c3f89a6ae3249e061c nginx.service reload /var/www/web/index.html
 stop_dropped
 remove_dropped

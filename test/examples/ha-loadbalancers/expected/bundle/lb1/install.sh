@@ -226,20 +226,25 @@ if live; then
 fi
 
 # Dependencies first; periodic jobs through their timers.
-services=(hacompile-firewall.service nginx.service keepalived.service)
+services=(hacompile-firewall.service hacompile-sysctl.service nginx.service keepalived.service)
 
-install_file 0644 root root b30fad4379d1f49c26863952319b8aa6d264f90bd4c532eafd5993dde8207c1c hacompile-firewall.service restart /etc/hacompile/firewall.nft
+install_file 0644 root root f295d3ad43a24576e105b765f3c1e276ca19ee7ba678cd9af283c2117a513b7a hacompile-firewall.service restart /etc/hacompile/firewall.nft
 install_file 0644 root root 766219ce56992fede8a3cd5cfc55634c4d4fcbf2a5a13376d2064b4cbbee3a32 keepalived.service reload /etc/keepalived/keepalived.conf
 install_file 0644 root root 34f0bea11bd028e3bb0074cb68ae430a47ae4588f28303b7b484a1002aa4c2dd nginx.service reload /etc/nginx/hacompile/lb.conf
 install_file 0644 root root 7463a6a23ac44c921dc236f77bf5f6e2c888aa89dffd2a1d971c0cf15b644456 nginx.service reload /etc/nginx/nginx.conf
-install_file 0644 root root 685f692b4f7f427a7f7557160f5cb6b318338c9ee88da4fadf7002a23c86458d - - /etc/sysctl.d/60-hacompile.conf
-install_file 0644 root root 923c7514b9d7054aa9cc331467eb8822bd05822928c94e7aaa77e78ba2d8fb3f hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service
-install_file 0644 root root f9914058eedfa6e6283271228b4cc5f551b09b2d032b089edd55944ea783920d - - /etc/systemd/system/hacompile.target
+install_file 0644 root root 685f692b4f7f427a7f7557160f5cb6b318338c9ee88da4fadf7002a23c86458d hacompile-sysctl.service restart /etc/sysctl.d/60-hacompile.conf
+install_file 0644 root root 050e354c73d93c6a595fe38ba5856fbbbae08b6c2243d0ac41c03819dd485ca0 hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service
+install_file 0644 root root 397be03c93a6ba048b275e14fc462292ba0fcd6b8721e963bc101a6540f9e79f hacompile-sysctl.service restart /etc/systemd/system/hacompile-sysctl.service
+install_file 0644 root root d47b2853d7da2bd70cee313cbdcb28aa7f323f34eb538fa35ce47eadbcc5a5f8 - - /etc/systemd/system/hacompile.target
+install_file 0644 root root 72d0f9a5d152b5b3fc8987cef87954a8dd88d716fe80c6c3bb96e4c19fe56ae9 keepalived.service restart /etc/systemd/system/keepalived.service.d/hacompile-interface.conf
 install_file 0644 root root b37c306fa90a09caab13a68446ab39a0dbe808c9d9cf86e5af4460b2a16d9bbe keepalived.service restart /etc/systemd/system/keepalived.service.d/hacompile-restart.conf
 install_file 0644 root root 64bf41ba87ecd13f4d3ce2cb19734ceb643f0d3c4ec0f6f66dee943e20f2a73f keepalived.service restart /etc/systemd/system/keepalived.service.d/hacompile.conf
+install_file 0644 root root 6d0cad88413d4b0d4c2e693f17538dadebdfb1cb3716f957fed6f5880e9c7ebd hacompile-firewall.service restart /etc/systemd/system/nftables.service.d/hacompile-firewall.conf
 install_file 0644 root root 8bc3ad653c13a8b1ac32c611f5d070caa9aa05dc8a69e67a590d1bd4c04a3aa3 nginx.service restart /etc/systemd/system/nginx.service.d/hacompile-restart.conf
-install_file 0644 root root 3568f7a0ca9891390fbc8ae90d5acc184c9f94a4dd7878e0b207599cc6994d57 nginx.service restart /etc/systemd/system/nginx.service.d/hacompile.conf
+install_file 0644 root root 5c8bd457e881f631d0680556e66d255f1920144e3d767d2511e944a07f9001d3 nginx.service restart /etc/systemd/system/nginx.service.d/hacompile.conf
+install_file 0755 root root 61e93253f632f0c89c92650575ff0259fe283018a954ac5f16bdfb2b4a3b08ea keepalived.service reload /usr/local/sbin/hacompile-check-interface
 install_file 0755 root root c38bc0c5e1c12a802cd6861a9734b2c74f4119e1226a19c5021969e5f4920570 keepalived.service reload /usr/local/sbin/hacompile-check-nginx
+install_file 0755 root root f13d5781d85aaf2228f2fd26c5ca4c1906b2fc32245791f2883cad6292c4f240 - - /usr/local/sbin/hacompile-health
 stop_dropped
 remove_dropped
 save_state

@@ -230,10 +230,12 @@ services=(hacompile-firewall.service nginx.service)
 install_file 0644 root root db7162d20eaabf6be625fb91f6ae63f19928db55e2cccb3e6ef01e3e1d7a7678 hacompile-firewall.service restart /etc/hacompile/firewall.nft
 install_file 0644 root root b59e1133787dc259259f9bc6ab19f0a1e58c7489cad1d776aec4df5fe937bf18 nginx.service reload /etc/nginx/hacompile/web-web.conf
 install_file 0644 root root 7463a6a23ac44c921dc236f77bf5f6e2c888aa89dffd2a1d971c0cf15b644456 nginx.service reload /etc/nginx/nginx.conf
-install_file 0644 root root 923c7514b9d7054aa9cc331467eb8822bd05822928c94e7aaa77e78ba2d8fb3f hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service
-install_file 0644 root root 3ca258594c1de51844599b3095cf3288e23ded48656dd17ef804f7ae8b391572 - - /etc/systemd/system/hacompile.target
+install_file 0644 root root 050e354c73d93c6a595fe38ba5856fbbbae08b6c2243d0ac41c03819dd485ca0 hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service
+install_file 0644 root root ceaa7d289b49af11b80b250e78a881b587a4ecba8554f885248efa8202e743cb - - /etc/systemd/system/hacompile.target
+install_file 0644 root root 6d0cad88413d4b0d4c2e693f17538dadebdfb1cb3716f957fed6f5880e9c7ebd hacompile-firewall.service restart /etc/systemd/system/nftables.service.d/hacompile-firewall.conf
 install_file 0644 root root 8bc3ad653c13a8b1ac32c611f5d070caa9aa05dc8a69e67a590d1bd4c04a3aa3 nginx.service restart /etc/systemd/system/nginx.service.d/hacompile-restart.conf
 install_file 0644 root root 3568f7a0ca9891390fbc8ae90d5acc184c9f94a4dd7878e0b207599cc6994d57 nginx.service restart /etc/systemd/system/nginx.service.d/hacompile.conf
+install_file 0755 root root 35dcdaa753105d529b078dd4eb276e6053937d83f4d61e2b98cae18c35d80be0 - - /usr/local/sbin/hacompile-health
 install_file 0644 root root bebc4d9fef2fe199bd1c134abd06d2cce61e1580d7d26c9ef032392db36a808c nginx.service reload /var/www/web/index.html
 stop_dropped
 remove_dropped

@@ -230,10 +230,12 @@ services=(hacompile-firewall.service nginx.service)
 install_file 0644 root root 8455f77bde9ccbd0c5174d79211171d6b6b632b68a6936eab917b3098a699f3c hacompile-firewall.service restart /etc/hacompile/firewall.nft
 install_file 0644 root root 40ea9eca085f21e04209018ed5e295bfaa70c46ec91c8fe620fd7e3b0a7105f3 nginx.service reload /etc/nginx/hacompile/web-web.conf
 install_file 0644 root root 7463a6a23ac44c921dc236f77bf5f6e2c888aa89dffd2a1d971c0cf15b644456 nginx.service reload /etc/nginx/nginx.conf
-install_file 0644 root root 923c7514b9d7054aa9cc331467eb8822bd05822928c94e7aaa77e78ba2d8fb3f hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service
-install_file 0644 root root cef3277aa5b9201c4243f4650e03ca3afc1d64934a53724334f842bb5ad470c1 - - /etc/systemd/system/hacompile.target
+install_file 0644 root root 050e354c73d93c6a595fe38ba5856fbbbae08b6c2243d0ac41c03819dd485ca0 hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service
+install_file 0644 root root 190241e7aa0a83161df9c097ae3883a3692710d28871c9911ce959e86142ae7b - - /etc/systemd/system/hacompile.target
+install_file 0644 root root 6d0cad88413d4b0d4c2e693f17538dadebdfb1cb3716f957fed6f5880e9c7ebd hacompile-firewall.service restart /etc/systemd/system/nftables.service.d/hacompile-firewall.conf
 install_file 0644 root root 8bc3ad653c13a8b1ac32c611f5d070caa9aa05dc8a69e67a590d1bd4c04a3aa3 nginx.service restart /etc/systemd/system/nginx.service.d/hacompile-restart.conf
 install_file 0644 root root 3568f7a0ca9891390fbc8ae90d5acc184c9f94a4dd7878e0b207599cc6994d57 nginx.service restart /etc/systemd/system/nginx.service.d/hacompile.conf
+install_file 0755 root root c00a494958e6bf8be1b6d195e3f06e53bec92b12d16a3f58fee75108111db83f - - /usr/local/sbin/hacompile-health
 install_file 0644 root root 307d85ab2e422e2d225e81c1a044ccfac957a902d6725f51d7b7516ae3c77ea4 nginx.service reload /var/www/web/index.html
 stop_dropped
 remove_dropped

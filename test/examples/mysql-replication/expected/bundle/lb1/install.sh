@@ -225,16 +225,19 @@ if live; then
 fi
 
 # Dependencies first; periodic jobs through their timers.
-services=(hacompile-firewall.service nginx.service)
+services=(hacompile-firewall.service hacompile-sysctl.service nginx.service)
 
 install_file 0644 root root 05c2e42e865466b0057483656cbbee6d7b73dd8cd04b0c56fa38bf634a18c0c6 hacompile-firewall.service restart /etc/hacompile/firewall.nft
 install_file 0644 root root 451d2a08666df8dab3e540fbee06afc7b0732cce45c1025ad927a059217107ef nginx.service reload /etc/nginx/hacompile/lb.conf
 install_file 0644 root root 4007265ae342720e0b0868ca594e1899e573c4ff6ed6c230a97f90c67a80ddb0 nginx.service reload /etc/nginx/nginx.conf
-install_file 0644 root root 1c9ce3a27c120c9ddb6d131feea955bf8c0ba7857438de3ab36889a0070e9abd - - /etc/sysctl.d/60-hacompile.conf
-install_file 0644 root root c6c60b0b801f9e795650b2f192e7f3660e20c5fb875dba5f6c7c00036bdfc8c3 hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service
-install_file 0644 root root 0d4ebd195d65ef22e2757d358ba8969f5ab7b877a08d939c15b8e8a0f99f38ec - - /etc/systemd/system/hacompile.target
+install_file 0644 root root 1c9ce3a27c120c9ddb6d131feea955bf8c0ba7857438de3ab36889a0070e9abd hacompile-sysctl.service restart /etc/sysctl.d/60-hacompile.conf
+install_file 0644 root root 84810736a32c695ad8eeb4156ffac43d386e824993e2dbfb48c4275d82b71c58 hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service
+install_file 0644 root root 1f0ef7980782d29a9b8d4028236cd934ffc9d45160ea81f98f1f6a400047a1e6 hacompile-sysctl.service restart /etc/systemd/system/hacompile-sysctl.service
+install_file 0644 root root 9fa5662b0999501d0d551439ae1ce726925c562a09674c6536ff60ce0b0f7db9 - - /etc/systemd/system/hacompile.target
+install_file 0644 root root 460fec1799336e140a18bbd121846b85bf3defd51edd774e6888604303aeb623 hacompile-firewall.service restart /etc/systemd/system/nftables.service.d/hacompile-firewall.conf
 install_file 0644 root root c947a5c24fea5f30edd08fd386d216e69a21a0442d1e8ab985ade0d7a752fce8 nginx.service restart /etc/systemd/system/nginx.service.d/hacompile-restart.conf
-install_file 0644 root root f7bde22fab97433a00300e5a9ee2a3efc1b97e57326abde76b75a83450322834 nginx.service restart /etc/systemd/system/nginx.service.d/hacompile.conf
+install_file 0644 root root e8c656578d2f4b424c4f3c2f95bc51b50c45e5edc378b5ee67a07b16a9d8423d nginx.service restart /etc/systemd/system/nginx.service.d/hacompile.conf
+install_file 0755 root root 6521547d430a8c967c9cda4d623dbd7e43f7ffe7417c7e28b3dcbf4f196c4c72 - - /usr/local/sbin/hacompile-health
 stop_dropped
 remove_dropped
 save_state

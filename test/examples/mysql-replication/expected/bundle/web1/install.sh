@@ -232,17 +232,19 @@ install_file 0644 root root 7867f5096ae7aa03e23afa198d2e2bf6f4f42805df3028d229f4
 install_file 0644 root root 4007265ae342720e0b0868ca594e1899e573c4ff6ed6c230a97f90c67a80ddb0 nginx.service reload /etc/nginx/nginx.conf
 install_file 0644 root root 0929032853c0815dcd85d3221e4c0b50caa450ce07c2a9d5d4760a6d01d3cb3e php8.2-fpm.service reload /etc/php/8.2/fpm/pool.d/hacompile-web.conf
 install_file 0644 root root 2aa8247b42f65b2e61726181389c75429704a761dc7e9022e57fa2df9c9137eb php8.2-fpm.service reload /etc/php/8.2/fpm/pool.d/www.conf
-install_file 0644 root root c6c60b0b801f9e795650b2f192e7f3660e20c5fb875dba5f6c7c00036bdfc8c3 hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service
+install_file 0644 root root 84810736a32c695ad8eeb4156ffac43d386e824993e2dbfb48c4275d82b71c58 hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service
 install_file 0644 root root bdbf2ffdfac43d8961c4410bf115315cb6a5a304edd042cba72be490c2384981 hacompile-install-hyperdb.service restart /etc/systemd/system/hacompile-install-hyperdb.service
 install_file 0644 root root 0300332dfd87266924ef974009ea2789e38f7d2853db74e5e26047ee08ba85c9 hacompile-wp-cron.timer restart /etc/systemd/system/hacompile-wp-cron.service
 install_file 0644 root root d02a70991d4fb808dfe14d90ceebcb0f143d6d390793ff30576abe491e008757 hacompile-wp-cron.timer restart /etc/systemd/system/hacompile-wp-cron.timer
-install_file 0644 root root 2f527b974c693117d1e4030270bf7ab4e4a17dd7d4b45968b27002a5a8c81894 - - /etc/systemd/system/hacompile.target
+install_file 0644 root root 9ba3475bc7dbfc0b9c4c7822fca231c7c4bb8ddf45c69ff3b89282dcc850262e - - /etc/systemd/system/hacompile.target
+install_file 0644 root root 460fec1799336e140a18bbd121846b85bf3defd51edd774e6888604303aeb623 hacompile-firewall.service restart /etc/systemd/system/nftables.service.d/hacompile-firewall.conf
 install_file 0644 root root c947a5c24fea5f30edd08fd386d216e69a21a0442d1e8ab985ade0d7a752fce8 nginx.service restart /etc/systemd/system/nginx.service.d/hacompile-restart.conf
 install_file 0644 root root 2bda1aa8f6cc034b58ce6ed0fb8101eb50dc80e210341fdbb4f89f6999ae688e nginx.service restart /etc/systemd/system/nginx.service.d/hacompile.conf
 install_file 0644 root root 064ec32f562b5eb657ae90d38c6d2fcf1ac23e3b7c3b6f9e89bf3682aa751333 php8.2-fpm.service restart /etc/systemd/system/php8.2-fpm.service.d/hacompile-restart.conf
 install_file 0644 root root a504db2098a9d30fc68c148205f98c3a20a423722cc832067b5701784df23758 php8.2-fpm.service restart /etc/systemd/system/php8.2-fpm.service.d/hacompile.conf
 install_file 0640 root www-data 7e68e9018d97329c64ac5d846deb5bb4369d6df0b36267eecdc4ff515b075099 php8.2-fpm.service reload /etc/wordpress/config-example.org.php
 install_file 0640 root www-data 501e61821347c8b252f51038cbaebd48e6d2a544df50d1538b22d4af095df994 php8.2-fpm.service reload /etc/wordpress/db-config.php
+install_file 0755 root root 57fc6f51203500b5c532fc9ce77f4b66e621145821c9b1325a1647221e5cf6c6 - - /usr/local/sbin/hacompile-health
 install_file 0755 root root 7d28e0639e692032460ced292bc135f32905dc0bcd5f9d6e66a867c596c5df9c hacompile-install-hyperdb.service restart /usr/local/sbin/hacompile-install-hyperdb
 stop_dropped
 remove_dropped

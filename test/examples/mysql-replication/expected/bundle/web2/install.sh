@@ -232,15 +232,17 @@ install_file 0644 root root c7a0bf56ba32549c2f3caf4b05c450b1851472fa1e8d2e385e75
 install_file 0644 root root 4007265ae342720e0b0868ca594e1899e573c4ff6ed6c230a97f90c67a80ddb0 nginx.service reload /etc/nginx/nginx.conf
 install_file 0644 root root 83b2deed5bc0bb78167a44005672ac6c7b5c3f889ca2a4e4a6f663cce53ec09b php8.2-fpm.service reload /etc/php/8.2/fpm/pool.d/hacompile-web.conf
 install_file 0644 root root 2aa8247b42f65b2e61726181389c75429704a761dc7e9022e57fa2df9c9137eb php8.2-fpm.service reload /etc/php/8.2/fpm/pool.d/www.conf
-install_file 0644 root root c6c60b0b801f9e795650b2f192e7f3660e20c5fb875dba5f6c7c00036bdfc8c3 hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service
+install_file 0644 root root 84810736a32c695ad8eeb4156ffac43d386e824993e2dbfb48c4275d82b71c58 hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service
 install_file 0644 root root bdbf2ffdfac43d8961c4410bf115315cb6a5a304edd042cba72be490c2384981 hacompile-install-hyperdb.service restart /etc/systemd/system/hacompile-install-hyperdb.service
-install_file 0644 root root 0cc1499dbf66dad94d964f7c2d0241efda7de69d7ace6c801643605717507cb8 - - /etc/systemd/system/hacompile.target
+install_file 0644 root root 9279adb01c5c2c3b4eb6218297c09768b5f5c30c7394491ae350b392f584d97f - - /etc/systemd/system/hacompile.target
+install_file 0644 root root 460fec1799336e140a18bbd121846b85bf3defd51edd774e6888604303aeb623 hacompile-firewall.service restart /etc/systemd/system/nftables.service.d/hacompile-firewall.conf
 install_file 0644 root root c947a5c24fea5f30edd08fd386d216e69a21a0442d1e8ab985ade0d7a752fce8 nginx.service restart /etc/systemd/system/nginx.service.d/hacompile-restart.conf
 install_file 0644 root root 2bda1aa8f6cc034b58ce6ed0fb8101eb50dc80e210341fdbb4f89f6999ae688e nginx.service restart /etc/systemd/system/nginx.service.d/hacompile.conf
 install_file 0644 root root 064ec32f562b5eb657ae90d38c6d2fcf1ac23e3b7c3b6f9e89bf3682aa751333 php8.2-fpm.service restart /etc/systemd/system/php8.2-fpm.service.d/hacompile-restart.conf
 install_file 0644 root root a504db2098a9d30fc68c148205f98c3a20a423722cc832067b5701784df23758 php8.2-fpm.service restart /etc/systemd/system/php8.2-fpm.service.d/hacompile.conf
 install_file 0640 root www-data 0d0699f7715f79c3349d9dd0a90aa988f49a80f7e357288c945bc26606035c22 php8.2-fpm.service reload /etc/wordpress/config-example.org.php
 install_file 0640 root www-data d16278efae38a87b79cd33d4465f7d341120419e313bea0abf54f6a517a22232 php8.2-fpm.service reload /etc/wordpress/db-config.php
+install_file 0755 root root 266561412ff7e223f701caa4df5a2eef74a923b6f9aa35e09be4de4c4347a5fd - - /usr/local/sbin/hacompile-health
 install_file 0755 root root 7d28e0639e692032460ced292bc135f32905dc0bcd5f9d6e66a867c596c5df9c hacompile-install-hyperdb.service restart /usr/local/sbin/hacompile-install-hyperdb
 stop_dropped
 remove_dropped

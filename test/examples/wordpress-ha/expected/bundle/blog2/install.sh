@@ -232,9 +232,10 @@ install_file 0644 root root 757d35232fb5ea5568b7bc53778c9673fa9aeda58ef7d850946c
 install_file 0644 root root 1369131d771a6f936e6d8a04264cf8c3e93f98d0daf4937665a244a894be1dfb nginx.service reload /etc/nginx/nginx.conf
 install_file 0644 root root 1e89f79282e8d7ff754ba2d5444b6d9076ed1f5e9fc0fd628a8876d8d19b3c1f php8.2-fpm.service reload /etc/php/8.2/fpm/pool.d/hacompile-blog.conf
 install_file 0644 root root c6b99eb510d4990b129a23af2342f353a6c7d9243bf831cd2fd29ad724133bb3 php8.2-fpm.service reload /etc/php/8.2/fpm/pool.d/www.conf
-install_file 0644 root root 4248c6061e283520249c85e16499b2b85042e45d1d71fd72a03d43859bd1661d hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service
+install_file 0644 root root 6c563eea0b402811007035e460bfe3123119dbfda2b1c187711a2cfa2a71385d hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service
 install_file 0644 root root 441c2943a8af229a42045d5d27d1c41cdb35d0fd4d09ad4a5b37ea47375efd77 hacompile-install-hyperdb.service restart /etc/systemd/system/hacompile-install-hyperdb.service
-install_file 0644 root root c5187e9d118578274fa8c23ccf1aba1379eeff2ef7b865c5a9a91bcbeb8bc9a7 - - /etc/systemd/system/hacompile.target
+install_file 0644 root root 7783f055a6811ac4fe44d043feb03695aedd0dd31f6eea796a80ef2f0657b63d - - /etc/systemd/system/hacompile.target
+install_file 0644 root root 617190e3459ccb48312a11c857b764cf5b437893023a720b7f33a6cf7e8b7003 hacompile-firewall.service restart /etc/systemd/system/nftables.service.d/hacompile-firewall.conf
 install_file 0644 root root 89efab1876e610fcd336e51e8dfa09d1ff424236bde2e9502b986987bf9dbe15 nginx.service restart /etc/systemd/system/nginx.service.d/hacompile-restart.conf
 install_file 0644 root root 32a587cea4aed2595203e458d58c4357f6746475a991d64ef521461926af362c nginx.service restart /etc/systemd/system/nginx.service.d/hacompile.conf
 install_file 0644 root root fc1e7dca5ee7f5cc86e1bce235f1f415320bc06217563e7ceecb9ccc76d21bdf php8.2-fpm.service restart /etc/systemd/system/php8.2-fpm.service.d/hacompile-mounts.conf
@@ -243,6 +244,7 @@ install_file 0644 root root 3c2083918770511ffc5d097a4f2bb11154708fdf56e120f01bd0
 install_file 0644 root root bd891f7d691b3ae344b30d219f0e10531679a0549fad28f7a650395b07e32a0f 'var-lib-wordpress-wp\x2dcontent-uploads.mount' restart '/etc/systemd/system/var-lib-wordpress-wp\x2dcontent-uploads.mount'
 install_file 0640 root www-data 3f644ef1a40c8e6d1c4305d32135007f3ffdb3e47a1a9c9b21d7fc3188d835cb php8.2-fpm.service reload /etc/wordpress/config-example.org.php
 install_file 0640 root www-data 3ffc2bc5d892ca25cae15b2d2fa03c69fdbfee4f0ed1ff9c42a41d98208f4e9f php8.2-fpm.service reload /etc/wordpress/db-config.php
+install_file 0755 root root 7f29d10429e4866ff4481a6dd71757fd315d4ae9db0e9e53a81ee400182bc13e - - /usr/local/sbin/hacompile-health
 install_file 0755 root root edd11e1dd0268e24b197014a4870d234ef804024b3b30cac22b15dffcbea892d hacompile-install-hyperdb.service restart /usr/local/sbin/hacompile-install-hyperdb
 stop_dropped
 remove_dropped

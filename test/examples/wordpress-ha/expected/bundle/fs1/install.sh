@@ -230,11 +230,13 @@ services=(hacompile-firewall.service hacompile-gluster-bricks.service glusterd.s
 install_file 0644 root root bfc8df5efee2c8829626bd5c2619c85a32710e027fa30c411c16f081201c8ead glusterd.service restart /etc/glusterfs/glusterd.vol
 install_file 0644 root root 464d4dc762fa0ff78d5728c6267d99089d4febb6bcfa08b73d51a21c8a4ca8af hacompile-firewall.service restart /etc/hacompile/firewall.nft
 install_file 0644 root root 206e8c3f0fa465f78f2e5e7e2c43607b00b18e39b2cdb2df9f9f81e75a58f92b glusterd.service restart /etc/systemd/system/glusterd.service.d/hacompile.conf
-install_file 0644 root root 4248c6061e283520249c85e16499b2b85042e45d1d71fd72a03d43859bd1661d hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service
+install_file 0644 root root 6c563eea0b402811007035e460bfe3123119dbfda2b1c187711a2cfa2a71385d hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service
 install_file 0644 root root e63b1fa2753258315747e3dff1eff27552d83b4359c8917de6381adcc9d96ed7 glusterd.service restart /etc/systemd/system/hacompile-gluster-bootstrap.service
 install_file 0644 root root 7501b30087bb6df11be03aeca7676496e405f808ed254904d8ae6ccf8fed898d glusterd.service restart /etc/systemd/system/hacompile-gluster-bricks.service
-install_file 0644 root root 531b3df229091f82f32f72806a041fc508c7ff41ae0f563c9a15dc4971f418ac - - /etc/systemd/system/hacompile.target
+install_file 0644 root root 0315eb7e0b39e0350b47114cda0e8959643055e19c2f8c3f9364d7a0c233a0c3 - - /etc/systemd/system/hacompile.target
+install_file 0644 root root 617190e3459ccb48312a11c857b764cf5b437893023a720b7f33a6cf7e8b7003 hacompile-firewall.service restart /etc/systemd/system/nftables.service.d/hacompile-firewall.conf
 install_file 0755 root root 71d306b356a49aa5a9c656d084ce1979d5348be9fa5192694b11743e0aa2f7bc glusterd.service restart /usr/local/sbin/hacompile-gluster-bootstrap
+install_file 0755 root root 3670cf9e5b8572c45b6da38af760d5725f92b07eb7aaa647a2f723dfdcfa9baf - - /usr/local/sbin/hacompile-health
 stop_dropped
 remove_dropped
 save_state

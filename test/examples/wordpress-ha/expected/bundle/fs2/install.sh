@@ -230,9 +230,11 @@ services=(hacompile-firewall.service hacompile-gluster-bricks.service glusterd.s
 install_file 0644 root root bfc8df5efee2c8829626bd5c2619c85a32710e027fa30c411c16f081201c8ead glusterd.service restart /etc/glusterfs/glusterd.vol
 install_file 0644 root root 33cfe12a922e386247f4d6f95acc266d98f9ee32c751b36f47dc480cc5303e3a hacompile-firewall.service restart /etc/hacompile/firewall.nft
 install_file 0644 root root 206e8c3f0fa465f78f2e5e7e2c43607b00b18e39b2cdb2df9f9f81e75a58f92b glusterd.service restart /etc/systemd/system/glusterd.service.d/hacompile.conf
-install_file 0644 root root 4248c6061e283520249c85e16499b2b85042e45d1d71fd72a03d43859bd1661d hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service
+install_file 0644 root root 6c563eea0b402811007035e460bfe3123119dbfda2b1c187711a2cfa2a71385d hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service
 install_file 0644 root root 7501b30087bb6df11be03aeca7676496e405f808ed254904d8ae6ccf8fed898d glusterd.service restart /etc/systemd/system/hacompile-gluster-bricks.service
-install_file 0644 root root 1bc10b3f2a0388a0b2f1d7ac4653524c4fe33b4bdb6992f4c462bebc0e497667 - - /etc/systemd/system/hacompile.target
+install_file 0644 root root fa718b10786f3d57656bc406bcf2529cba7b7888e0edf4c0b1e96aca780a4cc4 - - /etc/systemd/system/hacompile.target
+install_file 0644 root root 617190e3459ccb48312a11c857b764cf5b437893023a720b7f33a6cf7e8b7003 hacompile-firewall.service restart /etc/systemd/system/nftables.service.d/hacompile-firewall.conf
+install_file 0755 root root f4d6262bc561f87c0204074bade4664bcc75f432e4be32ffa0586cd12d5b8c47 - - /usr/local/sbin/hacompile-health
 stop_dropped
 remove_dropped
 save_state

@@ -230,9 +230,11 @@ services=(hacompile-firewall.service hacompile-gluster-bricks.service glusterd.s
 install_file 0644 root root bfc8df5efee2c8829626bd5c2619c85a32710e027fa30c411c16f081201c8ead glusterd.service restart /etc/glusterfs/glusterd.vol
 install_file 0644 root root 4168499eff0ee2a8db60bea6e9d22a2c29d84fcce4e6fd131d62f488dacbf9a2 hacompile-firewall.service restart /etc/hacompile/firewall.nft
 install_file 0644 root root 206e8c3f0fa465f78f2e5e7e2c43607b00b18e39b2cdb2df9f9f81e75a58f92b glusterd.service restart /etc/systemd/system/glusterd.service.d/hacompile.conf
-install_file 0644 root root 4248c6061e283520249c85e16499b2b85042e45d1d71fd72a03d43859bd1661d hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service
+install_file 0644 root root 6c563eea0b402811007035e460bfe3123119dbfda2b1c187711a2cfa2a71385d hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service
 install_file 0644 root root 7501b30087bb6df11be03aeca7676496e405f808ed254904d8ae6ccf8fed898d glusterd.service restart /etc/systemd/system/hacompile-gluster-bricks.service
-install_file 0644 root root f9b303e4c463b8ade362b41bfdacafeebb45925b15687aa0d06a323d7b853e92 - - /etc/systemd/system/hacompile.target
+install_file 0644 root root cd384abc171f5a1c8705b5be5018d72cc5bd6a44e9f211546e7337ccbb168597 - - /etc/systemd/system/hacompile.target
+install_file 0644 root root 617190e3459ccb48312a11c857b764cf5b437893023a720b7f33a6cf7e8b7003 hacompile-firewall.service restart /etc/systemd/system/nftables.service.d/hacompile-firewall.conf
+install_file 0755 root root 25644cfe1b3460ec75067e333eb772ae0fcdbb0bf1f0e4d079ae15624d0b476a - - /usr/local/sbin/hacompile-health
 stop_dropped
 remove_dropped
 save_state

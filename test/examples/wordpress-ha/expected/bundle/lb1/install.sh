@@ -226,20 +226,25 @@ if live; then
 fi
 
 # Dependencies first; periodic jobs through their timers.
-services=(hacompile-firewall.service nginx.service keepalived.service)
+services=(hacompile-firewall.service hacompile-sysctl.service nginx.service keepalived.service)
 
-install_file 0644 root root c646e0b4d9f096156721f985e37ba7867d70dee3bc4b44d40689de0d3de62dea hacompile-firewall.service restart /etc/hacompile/firewall.nft
+install_file 0644 root root f3d1bbd53c90aaf77c01c475f639425a5c5ca33b49fa5a7333b139423247cbdd hacompile-firewall.service restart /etc/hacompile/firewall.nft
 install_file 0644 root root 8b6f64ea914c1d8cec0978ed25ef42208081e9f54c603a3cccf7427b33f468f6 keepalived.service reload /etc/keepalived/keepalived.conf
 install_file 0644 root root eeba5c777c607fa34a5c27932d3bb010a4106aa5c4070eb45b9d5f6002a7ec58 nginx.service reload /etc/nginx/hacompile/lb.conf
 install_file 0644 root root 1369131d771a6f936e6d8a04264cf8c3e93f98d0daf4937665a244a894be1dfb nginx.service reload /etc/nginx/nginx.conf
-install_file 0644 root root 4938d4a3f1a41a2c95978cb1235473b949121efe5f5743e3f7425485d165d7b1 - - /etc/sysctl.d/60-hacompile.conf
-install_file 0644 root root 4248c6061e283520249c85e16499b2b85042e45d1d71fd72a03d43859bd1661d hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service
-install_file 0644 root root ea5a8793ce35bf353ccc78035174289db484e7b3ae3d11d80324558cbe102d72 - - /etc/systemd/system/hacompile.target
+install_file 0644 root root 4938d4a3f1a41a2c95978cb1235473b949121efe5f5743e3f7425485d165d7b1 hacompile-sysctl.service restart /etc/sysctl.d/60-hacompile.conf
+install_file 0644 root root 6c563eea0b402811007035e460bfe3123119dbfda2b1c187711a2cfa2a71385d hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service
+install_file 0644 root root 2ab931fcb587dcde61e644a870b7917357dd4b1bde8d7d7a2fdbc21a7e23ee0e hacompile-sysctl.service restart /etc/systemd/system/hacompile-sysctl.service
+install_file 0644 root root afef32a9bd18ae4315cb8ec92c5930219bf97dd8d94c56c5616acad1e3390e02 - - /etc/systemd/system/hacompile.target
+install_file 0644 root root 426b1084accc8c8378adb1d596929e6439419d1bdcd0b64aed03e5bb09704932 keepalived.service restart /etc/systemd/system/keepalived.service.d/hacompile-interface.conf
 install_file 0644 root root 562f6bab315c3fff692f169d0a9d61e4b5edc714f10f83471e1921333b1a3bbe keepalived.service restart /etc/systemd/system/keepalived.service.d/hacompile-restart.conf
 install_file 0644 root root 9d94be8f5dd7fd0a698ad21bf93c447c62d084a2f64a27f384e6cbb73c362e2a keepalived.service restart /etc/systemd/system/keepalived.service.d/hacompile.conf
+install_file 0644 root root 617190e3459ccb48312a11c857b764cf5b437893023a720b7f33a6cf7e8b7003 hacompile-firewall.service restart /etc/systemd/system/nftables.service.d/hacompile-firewall.conf
 install_file 0644 root root 89efab1876e610fcd336e51e8dfa09d1ff424236bde2e9502b986987bf9dbe15 nginx.service restart /etc/systemd/system/nginx.service.d/hacompile-restart.conf
-install_file 0644 root root f51ddfc2df39f69430e054b2df3e6e096219f087aef180f1fcbe4713a76d2fab nginx.service restart /etc/systemd/system/nginx.service.d/hacompile.conf
+install_file 0644 root root 270b7a9c127cfe582183b372fb0c72f7098e6c2aa1b2d079f35c0d5345b726c3 nginx.service restart /etc/systemd/system/nginx.service.d/hacompile.conf
+install_file 0755 root root d9502e40ad0723de03317a8a717653273bc18ded9f9c6694e302d813941b4f11 keepalived.service reload /usr/local/sbin/hacompile-check-interface
 install_file 0755 root root d87eb019d5d1a756ff99dff10b935c62980421b04d9af9fcc0fbaf21ebdc247a keepalived.service reload /usr/local/sbin/hacompile-check-nginx
+install_file 0755 root root 3935020a6e8b6c54aedeb36ce262671041f36d5ab1cdfa2ce36d1756e51d12e6 - - /usr/local/sbin/hacompile-health
 stop_dropped
 remove_dropped
 save_state

@@ -226,20 +226,25 @@ if live; then
 fi
 
 # Dependencies first; periodic jobs through their timers.
-services=(hacompile-firewall.service nginx.service keepalived.service)
+services=(hacompile-firewall.service hacompile-sysctl.service nginx.service keepalived.service)
 
-install_file 0644 root root c4b92caf0207e092b03919aad66194dfb06bb70baaa2e0997ec6003cf8d9a7a9 hacompile-firewall.service restart /etc/hacompile/firewall.nft
+install_file 0644 root root 5abac648f5b79986dbd912981bc89d160a73bbeb2047145c83addbce4578d5de hacompile-firewall.service restart /etc/hacompile/firewall.nft
 install_file 0644 root root 1106412aca5241a9bb18990e52f87f2dfd5e67739892a7cefa8f5ec33339ddc3 keepalived.service reload /etc/keepalived/keepalived.conf
 install_file 0644 root root eeba5c777c607fa34a5c27932d3bb010a4106aa5c4070eb45b9d5f6002a7ec58 nginx.service reload /etc/nginx/hacompile/lb.conf
 install_file 0644 root root 1369131d771a6f936e6d8a04264cf8c3e93f98d0daf4937665a244a894be1dfb nginx.service reload /etc/nginx/nginx.conf
-install_file 0644 root root 4938d4a3f1a41a2c95978cb1235473b949121efe5f5743e3f7425485d165d7b1 - - /etc/sysctl.d/60-hacompile.conf
-install_file 0644 root root 4248c6061e283520249c85e16499b2b85042e45d1d71fd72a03d43859bd1661d hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service
-install_file 0644 root root 7d12946a0c4a34b5f56b1597ab7f8e94eb30c233ab8e99c98b0e208e46726d5d - - /etc/systemd/system/hacompile.target
+install_file 0644 root root 4938d4a3f1a41a2c95978cb1235473b949121efe5f5743e3f7425485d165d7b1 hacompile-sysctl.service restart /etc/sysctl.d/60-hacompile.conf
+install_file 0644 root root 6c563eea0b402811007035e460bfe3123119dbfda2b1c187711a2cfa2a71385d hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service
+install_file 0644 root root 2ab931fcb587dcde61e644a870b7917357dd4b1bde8d7d7a2fdbc21a7e23ee0e hacompile-sysctl.service restart /etc/systemd/system/hacompile-sysctl.service
+install_file 0644 root root c95bda55aa45451a75db7bd4c00b7f7df91f3429f0cea6e0d29263089dc41ce6 - - /etc/systemd/system/hacompile.target
+install_file 0644 root root 3d75186e3fa223146709468ad410a18b95c259ecbeb835c153c897eee07c9ff4 keepalived.service restart /etc/systemd/system/keepalived.service.d/hacompile-interface.conf
 install_file 0644 root root 562f6bab315c3fff692f169d0a9d61e4b5edc714f10f83471e1921333b1a3bbe keepalived.service restart /etc/systemd/system/keepalived.service.d/hacompile-restart.conf
 install_file 0644 root root 9d94be8f5dd7fd0a698ad21bf93c447c62d084a2f64a27f384e6cbb73c362e2a keepalived.service restart /etc/systemd/system/keepalived.service.d/hacompile.conf
+install_file 0644 root root 617190e3459ccb48312a11c857b764cf5b437893023a720b7f33a6cf7e8b7003 hacompile-firewall.service restart /etc/systemd/system/nftables.service.d/hacompile-firewall.conf
 install_file 0644 root root 89efab1876e610fcd336e51e8dfa09d1ff424236bde2e9502b986987bf9dbe15 nginx.service restart /etc/systemd/system/nginx.service.d/hacompile-restart.conf
-install_file 0644 root root f51ddfc2df39f69430e054b2df3e6e096219f087aef180f1fcbe4713a76d2fab nginx.service restart /etc/systemd/system/nginx.service.d/hacompile.conf
+install_file 0644 root root 270b7a9c127cfe582183b372fb0c72f7098e6c2aa1b2d079f35c0d5345b726c3 nginx.service restart /etc/systemd/system/nginx.service.d/hacompile.conf
+install_file 0755 root root d9502e40ad0723de03317a8a717653273bc18ded9f9c6694e302d813941b4f11 keepalived.service reload /usr/local/sbin/hacompile-check-interface
 install_file 0755 root root d87eb019d5d1a756ff99dff10b935c62980421b04d9af9fcc0fbaf21ebdc247a keepalived.service reload /usr/local/sbin/hacompile-check-nginx
+install_file 0755 root root b85bc8cb6084b498e7001c8865a4607c0995f52ed04e951467c9962a5b9a3a74 - - /usr/local/sbin/hacompile-health
 stop_dropped
 remove_dropped
 save_state

@@ -230,10 +230,12 @@ services=(hacompile-firewall.service nginx.service)
 install_file 0644 root root a6d37df5fdaebd5af8814b5953b0c2dc8e47f2c406e69b955ba3548623854afb hacompile-firewall.service restart /etc/hacompile/firewall.nft
 install_file 0644 root root e2ae496b12fb7a2c46d1bfd0994b1682f9e9da5a6307b2727ef9dfd52335f878 nginx.service reload /etc/nginx/hacompile/web-web.conf
 install_file 0644 root root 1369131d771a6f936e6d8a04264cf8c3e93f98d0daf4937665a244a894be1dfb nginx.service reload /etc/nginx/nginx.conf
-install_file 0644 root root 4248c6061e283520249c85e16499b2b85042e45d1d71fd72a03d43859bd1661d hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service
-install_file 0644 root root d1a2575a4686ddc0ed1975653f4baf64aa1579ffccd7b7d5f5c9e4a52be1b124 - - /etc/systemd/system/hacompile.target
+install_file 0644 root root 6c563eea0b402811007035e460bfe3123119dbfda2b1c187711a2cfa2a71385d hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service
+install_file 0644 root root f53dd21143f0add0ce02934145376090ff1af41f34a87d871be180dbb167c228 - - /etc/systemd/system/hacompile.target
+install_file 0644 root root 617190e3459ccb48312a11c857b764cf5b437893023a720b7f33a6cf7e8b7003 hacompile-firewall.service restart /etc/systemd/system/nftables.service.d/hacompile-firewall.conf
 install_file 0644 root root 89efab1876e610fcd336e51e8dfa09d1ff424236bde2e9502b986987bf9dbe15 nginx.service restart /etc/systemd/system/nginx.service.d/hacompile-restart.conf
 install_file 0644 root root f51ddfc2df39f69430e054b2df3e6e096219f087aef180f1fcbe4713a76d2fab nginx.service restart /etc/systemd/system/nginx.service.d/hacompile.conf
+install_file 0755 root root a3125375bbf500c18b44adbc681c4c6e4c2d5bedf71a0bcd10350cbbedf299be - - /usr/local/sbin/hacompile-health
 install_file 0644 root root 605dfd2348d78c20849be8fecacf3d36f89f04980364042c4674d0b6883243cf nginx.service reload /var/www/web/index.html
 stop_dropped
 remove_dropped

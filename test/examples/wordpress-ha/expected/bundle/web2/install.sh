@@ -230,10 +230,12 @@ services=(hacompile-firewall.service nginx.service)
 install_file 0644 root root 90549e69ef957b4130b9f0d63cd24baa705b0307beacd847e199bf38ad1b974a hacompile-firewall.service restart /etc/hacompile/firewall.nft
 install_file 0644 root root 39ff22c074f7c62950f45ddf48d9a8638d1bac630253d92429dcdaa4ebc864d0 nginx.service reload /etc/nginx/hacompile/web-web.conf
 install_file 0644 root root 1369131d771a6f936e6d8a04264cf8c3e93f98d0daf4937665a244a894be1dfb nginx.service reload /etc/nginx/nginx.conf
-install_file 0644 root root 4248c6061e283520249c85e16499b2b85042e45d1d71fd72a03d43859bd1661d hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service
-install_file 0644 root root 5da203d0951c36a3d8c0870b0a43741185ccc0702059c600e9c27d4fcea6d166 - - /etc/systemd/system/hacompile.target
+install_file 0644 root root 6c563eea0b402811007035e460bfe3123119dbfda2b1c187711a2cfa2a71385d hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service
+install_file 0644 root root 0afef88eaec0d9c034f621961f810065576bf9c367b55866d56a5a57a5e0e481 - - /etc/systemd/system/hacompile.target
+install_file 0644 root root 617190e3459ccb48312a11c857b764cf5b437893023a720b7f33a6cf7e8b7003 hacompile-firewall.service restart /etc/systemd/system/nftables.service.d/hacompile-firewall.conf
 install_file 0644 root root 89efab1876e610fcd336e51e8dfa09d1ff424236bde2e9502b986987bf9dbe15 nginx.service restart /etc/systemd/system/nginx.service.d/hacompile-restart.conf
 install_file 0644 root root f51ddfc2df39f69430e054b2df3e6e096219f087aef180f1fcbe4713a76d2fab nginx.service restart /etc/systemd/system/nginx.service.d/hacompile.conf
+install_file 0755 root root 9c498c6ee22ac265354aaa0af83cc28196936259e12c3cf699d8e869810f691c - - /usr/local/sbin/hacompile-health
 install_file 0644 root root 2f9a1860be9d354c634593570fef25ee45a9a34d36e3b5b1a0f65af056fd72d0 nginx.service reload /var/www/web/index.html
 stop_dropped
 remove_dropped

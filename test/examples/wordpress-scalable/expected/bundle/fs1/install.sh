@@ -230,11 +230,13 @@ services=(hacompile-firewall.service hacompile-gluster-bricks.service glusterd.s
 install_file 0644 root root 22ecd45b88cc57c9f59998dcb6a464684870bc233844743ba1a5ca8ca00659f8 glusterd.service restart /etc/glusterfs/glusterd.vol
 install_file 0644 root root 71c158d7339444bb67e953a6b1f89453643564078195498148a16181f5b09097 hacompile-firewall.service restart /etc/hacompile/firewall.nft
 install_file 0644 root root 86c429b92817f008a9e32f5035d99e65c7a294b06111ed338cc20569d97e22dd glusterd.service restart /etc/systemd/system/glusterd.service.d/hacompile.conf
-install_file 0644 root root af59500cb4717811e1386994400ffd0f0901b02c7fb6d64326dd0dced45f55bb hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service
+install_file 0644 root root 8d900eeb2907a57cd2661134a4114acfba7d87538ad55cab334b54d3908d502d hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service
 install_file 0644 root root 8209d402797cf6bfa4548bb3082e9a7f9ae9860726e2265810db5d4da41e6649 glusterd.service restart /etc/systemd/system/hacompile-gluster-bootstrap.service
 install_file 0644 root root a2a182a447f39087dcd7489ba635cb9b6f315fd825694230f876a2326532fff4 glusterd.service restart /etc/systemd/system/hacompile-gluster-bricks.service
-install_file 0644 root root 04b373558c59047ac5f385573e5ac741b2a2b318b374e0d6c2f5c84083dbddbc - - /etc/systemd/system/hacompile.target
+install_file 0644 root root 8edba46838abaffcfd8a0aba3bdbed23dc5829ae37b4147d17467be46ed70f1a - - /etc/systemd/system/hacompile.target
+install_file 0644 root root b2bbcb452a9b881e16c3b6f3216525736564f66ad634a2c7dff72696e304b166 hacompile-firewall.service restart /etc/systemd/system/nftables.service.d/hacompile-firewall.conf
 install_file 0755 root root 977daa946c17cc9ea9f7f14a14c7b84b8ac037c2e911fecf45f989ff6ff26eff glusterd.service restart /usr/local/sbin/hacompile-gluster-bootstrap
+install_file 0755 root root 00b4d8846fea82efc09983c070d4d889d1ce610c8284c4a7f05a3182f5553423 - - /usr/local/sbin/hacompile-health
 stop_dropped
 remove_dropped
 save_state

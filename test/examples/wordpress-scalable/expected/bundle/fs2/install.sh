@@ -230,9 +230,11 @@ services=(hacompile-firewall.service hacompile-gluster-bricks.service glusterd.s
 install_file 0644 root root 22ecd45b88cc57c9f59998dcb6a464684870bc233844743ba1a5ca8ca00659f8 glusterd.service restart /etc/glusterfs/glusterd.vol
 install_file 0644 root root b9e857cc34a94392d4518c0c774b4676256cd5bd215c9ddbe21fc9d1f37a138b hacompile-firewall.service restart /etc/hacompile/firewall.nft
 install_file 0644 root root 86c429b92817f008a9e32f5035d99e65c7a294b06111ed338cc20569d97e22dd glusterd.service restart /etc/systemd/system/glusterd.service.d/hacompile.conf
-install_file 0644 root root af59500cb4717811e1386994400ffd0f0901b02c7fb6d64326dd0dced45f55bb hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service
+install_file 0644 root root 8d900eeb2907a57cd2661134a4114acfba7d87538ad55cab334b54d3908d502d hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service
 install_file 0644 root root a2a182a447f39087dcd7489ba635cb9b6f315fd825694230f876a2326532fff4 glusterd.service restart /etc/systemd/system/hacompile-gluster-bricks.service
-install_file 0644 root root 8bf3f83cbd6f7d9d79dc782d755cfd5d264704d84f965348e62c6a36f3b30a05 - - /etc/systemd/system/hacompile.target
+install_file 0644 root root 17d079b7a6199e7cdb2a08200649e4f850c6d457eda0603b8b2eb983c498b564 - - /etc/systemd/system/hacompile.target
+install_file 0644 root root b2bbcb452a9b881e16c3b6f3216525736564f66ad634a2c7dff72696e304b166 hacompile-firewall.service restart /etc/systemd/system/nftables.service.d/hacompile-firewall.conf
+install_file 0755 root root a9fe84b14a4204ec58379a229c0957d6f25fd71bc7f83fbaa106cf2c42c39c8b - - /usr/local/sbin/hacompile-health
 stop_dropped
 remove_dropped
 save_state

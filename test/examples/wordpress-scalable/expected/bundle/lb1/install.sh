@@ -225,16 +225,19 @@ if live; then
 fi
 
 # Dependencies first; periodic jobs through their timers.
-services=(hacompile-firewall.service nginx.service)
+services=(hacompile-firewall.service hacompile-sysctl.service nginx.service)
 
 install_file 0644 root root f5851a9f76063363e57f58b581aac2c1d941be2340abb2ceee89d27d11259309 hacompile-firewall.service restart /etc/hacompile/firewall.nft
 install_file 0644 root root bdfc75380c5359a0373a9467cdf622fc6e0aafd5eb34ae57e73f30198c07162c nginx.service reload /etc/nginx/hacompile/lb.conf
 install_file 0644 root root 1aabf4039d6105aba2ec3c98c1ca5f623e672406f7fbcd4b3bb5d1cab1b0bb82 nginx.service reload /etc/nginx/nginx.conf
-install_file 0644 root root 1ad9ddc91b3a92b8b469dd3c1321c9906b5bd7ac8d94adc19dcd1a113469cec7 - - /etc/sysctl.d/60-hacompile.conf
-install_file 0644 root root af59500cb4717811e1386994400ffd0f0901b02c7fb6d64326dd0dced45f55bb hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service
-install_file 0644 root root cb58d5cb1dd9ceb128b1ed7aa1087cca12bfc9c68ec6b439d7168c2a3103acca - - /etc/systemd/system/hacompile.target
+install_file 0644 root root 1ad9ddc91b3a92b8b469dd3c1321c9906b5bd7ac8d94adc19dcd1a113469cec7 hacompile-sysctl.service restart /etc/sysctl.d/60-hacompile.conf
+install_file 0644 root root 8d900eeb2907a57cd2661134a4114acfba7d87538ad55cab334b54d3908d502d hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service
+install_file 0644 root root d97783e15adb548f7499eecd073a89c31fb7a49cdb49fd93c7370652dffeacdc hacompile-sysctl.service restart /etc/systemd/system/hacompile-sysctl.service
+install_file 0644 root root 2da14460af5609b26d77f4b75f56a6c5e725fdf667563de53016e8f3a870ce4e - - /etc/systemd/system/hacompile.target
+install_file 0644 root root b2bbcb452a9b881e16c3b6f3216525736564f66ad634a2c7dff72696e304b166 hacompile-firewall.service restart /etc/systemd/system/nftables.service.d/hacompile-firewall.conf
 install_file 0644 root root e06452191c0ec64c1abeea6892a1fa4e4330ecc78f5827077a9547a8c0de43cf nginx.service restart /etc/systemd/system/nginx.service.d/hacompile-restart.conf
-install_file 0644 root root 92418aa59cbad6d1283439ca18af2d3b0e11d2e435257cdb91def7759da53149 nginx.service restart /etc/systemd/system/nginx.service.d/hacompile.conf
+install_file 0644 root root 44a60eb6426fb58f7823688bffe95be57f0e8de3a4a300515b6b6e592fdc4ec5 nginx.service restart /etc/systemd/system/nginx.service.d/hacompile.conf
+install_file 0755 root root c92560b672f2cacbbd03fd3c7f98502f68762c0081a6ac9d9e0437fedaa62ea9 - - /usr/local/sbin/hacompile-health
 stop_dropped
 remove_dropped
 save_state
