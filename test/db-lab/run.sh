@@ -191,7 +191,7 @@ t_diverged() {
 }
 
 t_backup() {
-  local b stamp n_primary
+  local b n_primary
   mkdir -p "$LAB_DIR/backup-disk"
   b=$(build d "$REPL_A" "$APP_A" "$BACKUP_PATH") && up_pair "$b" || return 1
   for i in $(seq 1 50); do sql db1 "INSERT INTO wp.t (v) VALUES ('row $i')"; done
