@@ -145,17 +145,17 @@ if live; then
   ensure_packages mariadb-backup mariadb-client mariadb-server nftables
 fi
 
-install_file 0600 root root 23d8836923a563bf767b177ec95de4823721385b13d8ac790af22a8a69c65e8f hacompile-db-bootstrap.service /etc/hacompile/db/primary.sql
+install_file 0600 root root a8623edc6c088795c4bc826084859e04f1a3b9f70b63353fdd96ad8ee5304c93 hacompile-db-bootstrap.service /etc/hacompile/db/primary.sql
 install_file 0644 root root f1cfdbac040dc61f10999b0ed2d19c3f91043fd8be6020c7dcaaa39d529a0abd hacompile-firewall.service /etc/hacompile/firewall.nft
-install_file 0644 root root 44a8c3994605e1c32dfb5ff7b2ed3097e75040302bcc1c02599f648a5e063199 mariadb.service /etc/mysql/mariadb.conf.d/60-hacompile.cnf
+install_file 0644 root root fa395cb93fc469e0b004064997cf0dd861e49b73e38ae6ce8e07366e03803aee mariadb.service /etc/mysql/mariadb.conf.d/60-hacompile.cnf
 install_file 0644 root root b2f331d73903df5623d65b19de72f40bbae86243d37c593a9249f04acfce5717 hacompile-db-backup.timer /etc/systemd/system/hacompile-db-backup.service
 install_file 0644 root root 99aed40147eed1b14b914b5b77ce2da5902a513fa5f21c5d0e08fd7f779e7839 hacompile-db-backup.timer /etc/systemd/system/hacompile-db-backup.timer
-install_file 0644 root root ece47ba4273274a478cc987e173f70f638ccb1863695e277a1ff50f264475fde hacompile-db-bootstrap.service /etc/systemd/system/hacompile-db-bootstrap.service
+install_file 0644 root root be7ab9a6c71e928ecd916835fe7fe1c43a496ed1f71f1325132ed26e0db66026 hacompile-db-bootstrap.service /etc/systemd/system/hacompile-db-bootstrap.service
 install_file 0644 root root 52452672b06e1e94df3b52bcb8efd0618a065daa2af4c6afaecc2c18dfb61fbf hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service
 install_file 0644 root root c22c26c4cbbd4a9a8ee7af93a79f975ce397a23b646347a93f3ca6f1147e4d73 - /etc/systemd/system/hacompile.target
 install_file 0644 root root e2b419e5a4c419319d87570e50a366e0a04c2b7098029fe61ac025a992b82e42 mariadb.service /etc/systemd/system/mariadb.service.d/hacompile.conf
 install_file 0755 root root 1277a20d671550fa08968abc34ac80b181124d91262981c53f807b5147ae23f0 hacompile-db-backup.timer /usr/local/sbin/hacompile-db-backup
-install_file 0755 root root 933512aea4da18f13b03e2eccad8824f481fe92ad1fa7870e1de3293d3331ebf hacompile-db-bootstrap.service /usr/local/sbin/hacompile-db-bootstrap
+install_file 0755 root root 30d94c3d4155642fba9b694ae5994eb4be5962aba4fd19bccded406c611f316e hacompile-db-bootstrap.service /usr/local/sbin/hacompile-db-bootstrap
 
 if ! live; then
   if ((${#restart[@]} > 0)); then say "--root: not restarting ${!restart[*]}"; fi

@@ -145,14 +145,14 @@ if live; then
   ensure_packages mysql-client mysql-server nftables
 fi
 
-install_file 0600 root root 66da1600be3e450aa1fca7c2162046288485127743cb6bb2d33a933551d4f920 hacompile-db-bootstrap.service /etc/hacompile/db/primary.sql
+install_file 0600 root root 2de4ff1a746dc307855442762769628f91feea8f24f67d70935c884fc675b090 hacompile-db-bootstrap.service /etc/hacompile/db/primary.sql
 install_file 0644 root root b5787b3c91ad6be4572a06de01242e6d656ef38138a82a81787ecdff05b8b243 hacompile-firewall.service /etc/hacompile/firewall.nft
-install_file 0644 root root a98698289eeef70e027c604f0429f00a07c270e43826012b83baec2aedbed1aa mysql.service /etc/mysql/mysql.conf.d/60-hacompile.cnf
-install_file 0644 root root 3ecb4b896a60d85ceb56b87189ef90c14ce9b01447eb311978a0999cba442b90 hacompile-db-bootstrap.service /etc/systemd/system/hacompile-db-bootstrap.service
+install_file 0644 root root 6029405295bf86d650173cd9b2534cd9f8559e290ddf41065ac696cef909119f mysql.service /etc/mysql/mysql.conf.d/60-hacompile.cnf
+install_file 0644 root root c7800daa1ac72e1bc60efbf61f949c087e3a117a46c60c3b8b27844e181b2351 hacompile-db-bootstrap.service /etc/systemd/system/hacompile-db-bootstrap.service
 install_file 0644 root root c6c60b0b801f9e795650b2f192e7f3660e20c5fb875dba5f6c7c00036bdfc8c3 hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service
 install_file 0644 root root fedff5fb5cfd18b4c786efd68668cc2c6ec7560d3c628af40e80b85360ef2bb5 - /etc/systemd/system/hacompile.target
 install_file 0644 root root 0eaf4854b3bece623066df287a2b71a58060222ef61f8c900ee5075ff02713e4 mysql.service /etc/systemd/system/mysql.service.d/hacompile.conf
-install_file 0755 root root 976ee596b14ed3227c6a8332bbe34b43352212b735820e69a88e1b3b9afceed6 hacompile-db-bootstrap.service /usr/local/sbin/hacompile-db-bootstrap
+install_file 0755 root root 8ce31a09db8bd17209b33ecb62b330f253d1eb777c169486794607f61d880b49 hacompile-db-bootstrap.service /usr/local/sbin/hacompile-db-bootstrap
 
 if ! live; then
   if ((${#restart[@]} > 0)); then say "--root: not restarting ${!restart[*]}"; fi

@@ -146,17 +146,17 @@ if live; then
 fi
 
 install_file 0600 root root d17e900e9939729df0fdd3103f1e98cb69f19383b3d17c68e0dc0c8b233be724 hacompile-db-bootstrap.service /etc/hacompile/db/primary-client.cnf
-install_file 0600 root root f10ea0fb0d42c49b6fcf8ffeb6fe7ed3f0cdb9eb2d31d953c108aa3201f200a2 hacompile-db-bootstrap.service /etc/hacompile/db/replica.sql
+install_file 0600 root root f24344c3f1eb8f9f8a5ba145c4865070ecb9df696a229924aa0857a811d22981 hacompile-db-bootstrap.service /etc/hacompile/db/replica.sql
 install_file 0644 root root c8d1692f72de391f19c7bfc58591e7b4ee249cb272acf7a937a216317aceda55 hacompile-firewall.service /etc/hacompile/firewall.nft
-install_file 0644 root root 0c179b5bd628a0bda8cefd9e592b25826c44c2d37d5ca4d627146754f3be9db1 mysql.service /etc/mysql/mysql.conf.d/60-hacompile.cnf
+install_file 0644 root root c7a0d9d9ccb310382b7cf441498bf16a2cbcdd5c9c66603b539781506a795297 mysql.service /etc/mysql/mysql.conf.d/60-hacompile.cnf
 install_file 0644 root root b53b6846dea68aac1933710ab7de6161ad9075d99b94548437086f5634637818 hacompile-db-backup.timer /etc/systemd/system/hacompile-db-backup.service
 install_file 0644 root root 94c8cc8af8e3f7830c1433142752cb1ae0e76f60565ccaf583991f4f019ea4c1 hacompile-db-backup.timer /etc/systemd/system/hacompile-db-backup.timer
-install_file 0644 root root d8e59a12373c52915845e62621e2d979085b21733920705a4d6cc479bc667a94 hacompile-db-bootstrap.service /etc/systemd/system/hacompile-db-bootstrap.service
+install_file 0644 root root cf47bec4a719db0b4a6a9a4b48805332ead3574e5a006e76a61062094149a9b3 hacompile-db-bootstrap.service /etc/systemd/system/hacompile-db-bootstrap.service
 install_file 0644 root root c6c60b0b801f9e795650b2f192e7f3660e20c5fb875dba5f6c7c00036bdfc8c3 hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service
 install_file 0644 root root ec5c861e729bb8451d89832b85dddb7b2623067367c60b2eae8dc2262c23d806 - /etc/systemd/system/hacompile.target
 install_file 0644 root root 0eaf4854b3bece623066df287a2b71a58060222ef61f8c900ee5075ff02713e4 mysql.service /etc/systemd/system/mysql.service.d/hacompile.conf
 install_file 0755 root root ba247d695c9eff5bd824c415fcd58128c59f16380f53d1eed2e7728c1a8403e0 hacompile-db-backup.timer /usr/local/sbin/hacompile-db-backup
-install_file 0755 root root 07b33e5a55c5b4457912f8f2a88cbf36bf4289c998f5d9adbd1f5370f9956dcb hacompile-db-bootstrap.service /usr/local/sbin/hacompile-db-bootstrap
+install_file 0755 root root e039751a5aee516094a258371838bb94171faa58152aa0beb0c5c7ad87d0bb94 hacompile-db-bootstrap.service /usr/local/sbin/hacompile-db-bootstrap
 
 if ! live; then
   if ((${#restart[@]} > 0)); then say "--root: not restarting ${!restart[*]}"; fi

@@ -152,9 +152,11 @@ install_file 0644 root root 24ea580b1dbb61489d4a1fbe22dacefb78aded29be24529684ee
 install_file 0644 root root c6b99eb510d4990b129a23af2342f353a6c7d9243bf831cd2fd29ad724133bb3 php8.2-fpm.service /etc/php/8.2/fpm/pool.d/www.conf
 install_file 0644 root root 4248c6061e283520249c85e16499b2b85042e45d1d71fd72a03d43859bd1661d hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service
 install_file 0644 root root 441c2943a8af229a42045d5d27d1c41cdb35d0fd4d09ad4a5b37ea47375efd77 hacompile-install-hyperdb.service /etc/systemd/system/hacompile-install-hyperdb.service
+install_file 0644 root root ece3e1a8c2ce51087eddfea7dfcfac7b19f50ed3b275a2570d27a2d302dda4b0 hacompile-volume-backup-uploads.timer /etc/systemd/system/hacompile-volume-backup-uploads.service
+install_file 0644 root root bae818fe3fd5765b10e1c9ea5a143436b6ea65dd4b497f132fadadef443a83bc hacompile-volume-backup-uploads.timer /etc/systemd/system/hacompile-volume-backup-uploads.timer
 install_file 0644 root root 5c1ad9abeef0633bf8e3c982d343cc7c2fb6954487819d3898a920e87071ae30 hacompile-wp-cron.timer /etc/systemd/system/hacompile-wp-cron.service
 install_file 0644 root root d323b7427642e1bed980a94acdb054e986e3e7acc17de7535e9c67cf19de0764 hacompile-wp-cron.timer /etc/systemd/system/hacompile-wp-cron.timer
-install_file 0644 root root 92a6de747f1606a9eb4332e0c6de33e59505964cd5129d39bc75caaf8acd3191 - /etc/systemd/system/hacompile.target
+install_file 0644 root root 2931a3f975a775d9ddc7e517008c8ca5e364165fd1cc0c660e5018d13a4c957b - /etc/systemd/system/hacompile.target
 install_file 0644 root root 89efab1876e610fcd336e51e8dfa09d1ff424236bde2e9502b986987bf9dbe15 nginx.service /etc/systemd/system/nginx.service.d/hacompile-restart.conf
 install_file 0644 root root 32a587cea4aed2595203e458d58c4357f6746475a991d64ef521461926af362c nginx.service /etc/systemd/system/nginx.service.d/hacompile.conf
 install_file 0644 root root fc1e7dca5ee7f5cc86e1bce235f1f415320bc06217563e7ceecb9ccc76d21bdf php8.2-fpm.service /etc/systemd/system/php8.2-fpm.service.d/hacompile-mounts.conf
@@ -164,6 +166,7 @@ install_file 0644 root root bd891f7d691b3ae344b30d219f0e10531679a0549fad28f7a650
 install_file 0640 root www-data 697a3be45b0c98ee2dcdd0ce1a042a53f9cf4c24a1992d8ac5f3c8d795ae381d php8.2-fpm.service /etc/wordpress/config-example.org.php
 install_file 0640 root www-data dc320266f312cc0b4cbc5f453f651452617b1cbaaacec3bb42b11cd9410c0b1a php8.2-fpm.service /etc/wordpress/db-config.php
 install_file 0755 root root edd11e1dd0268e24b197014a4870d234ef804024b3b30cac22b15dffcbea892d hacompile-install-hyperdb.service /usr/local/sbin/hacompile-install-hyperdb
+install_file 0755 root root 1fc963e33ec05d0d539ca0a2e7ee4050b0a1b3e9ccf9124879592eb82b619bc5 hacompile-volume-backup-uploads.timer /usr/local/sbin/hacompile-volume-backup-uploads
 
 if ! live; then
   if ((${#restart[@]} > 0)); then say "--root: not restarting ${!restart[*]}"; fi
@@ -173,6 +176,7 @@ else
   ensure_enabled hacompile-firewall.service
   ensure_enabled hacompile-install-hyperdb.service
   ensure_enabled 'var-lib-wordpress-wp\x2dcontent-uploads.mount'
+  ensure_enabled hacompile-volume-backup-uploads.timer
   ensure_enabled hacompile-wp-cron.timer
   # Dependencies first; periodic jobs through their timers.
   ensure_service hacompile-firewall.service
@@ -180,6 +184,7 @@ else
   ensure_service 'var-lib-wordpress-wp\x2dcontent-uploads.mount'
   ensure_service php8.2-fpm.service
   ensure_service nginx.service
+  ensure_service hacompile-volume-backup-uploads.timer
   ensure_service hacompile-wp-cron.timer
 fi
 

@@ -145,14 +145,14 @@ if live; then
   ensure_packages mariadb-client mariadb-server nftables
 fi
 
-install_file 0600 root root d2eb7fa5b79baffd46aa798fef6b2bc0669dcfd8d98529fce5130b40b63e3c4e hacompile-db-bootstrap.service /etc/hacompile/db/primary.sql
+install_file 0600 root root 363cda89cee1e9e6bbbabf432012dd76d72755161ba71e2e43e213f04ce0335a hacompile-db-bootstrap.service /etc/hacompile/db/primary.sql
 install_file 0644 root root cf244316c3f17cdef5311258f910c9188ac9aaa10e9be4135b90386e0ecc5d38 hacompile-firewall.service /etc/hacompile/firewall.nft
-install_file 0644 root root 569cd212be4ecb54c252d7222949883b2581faa530c8ddc188133ba65b5afc57 mariadb.service /etc/mysql/mariadb.conf.d/60-hacompile.cnf
-install_file 0644 root root 11bfa62d4a4f04d311622bcd0e74975f611165357196888945b4231d02fff67e hacompile-db-bootstrap.service /etc/systemd/system/hacompile-db-bootstrap.service
+install_file 0644 root root fcc4ade7fefb2e1820a2e47c48ea2c716f1f2cfa897634119d75d459199e8b75 mariadb.service /etc/mysql/mariadb.conf.d/60-hacompile.cnf
+install_file 0644 root root f3aee56769734ee8c2fd04ddae6d63ba06e17d72bd9f740e07f0aa914ec1b28d hacompile-db-bootstrap.service /etc/systemd/system/hacompile-db-bootstrap.service
 install_file 0644 root root 4248c6061e283520249c85e16499b2b85042e45d1d71fd72a03d43859bd1661d hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service
 install_file 0644 root root b12f6558b83b79bbad9b87ab6063969f8565107bb9f1bc551f29fd8ac0e0914c - /etc/systemd/system/hacompile.target
 install_file 0644 root root b82cc6da62b51be5fd34e524dae5079405b85a9599409ce2cc73f781101d7eff mariadb.service /etc/systemd/system/mariadb.service.d/hacompile.conf
-install_file 0755 root root a9102c2b78681eb6b17c0ae2c7211ca6f0673d70be452586099a9325a047d2c6 hacompile-db-bootstrap.service /usr/local/sbin/hacompile-db-bootstrap
+install_file 0755 root root e5292f6eba035f29ba56609a018ab0ebef38a48d4b29a1e3c64a64006c718a65 hacompile-db-bootstrap.service /usr/local/sbin/hacompile-db-bootstrap
 
 if ! live; then
   if ((${#restart[@]} > 0)); then say "--root: not restarting ${!restart[*]}"; fi

@@ -152,9 +152,11 @@ install_file 0644 root root 04925a46f0d2eee6e307d3b8a42348a2f9d0f2d477c006c30977
 install_file 0644 root root 3cb6a46ed86bae028dfa3374da66c40ad735720ec62b325245120881a935cadd php8.2-fpm.service /etc/php/8.2/fpm/pool.d/www.conf
 install_file 0644 root root af59500cb4717811e1386994400ffd0f0901b02c7fb6d64326dd0dced45f55bb hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service
 install_file 0644 root root f5d97625dbc928819b1a914403d47e93479219d693bb5f2223aeabe254e2a103 hacompile-install-hyperdb.service /etc/systemd/system/hacompile-install-hyperdb.service
+install_file 0644 root root 5e170eb401fceb2477198a1fd2aca8f3c3653634ef5117c23634b78ab0210b4a hacompile-volume-backup-uploads.timer /etc/systemd/system/hacompile-volume-backup-uploads.service
+install_file 0644 root root 134630db58c31819980cb2b81c1c6bb38c469c79eea5ef139e0f536775dead4b hacompile-volume-backup-uploads.timer /etc/systemd/system/hacompile-volume-backup-uploads.timer
 install_file 0644 root root 453a2c84b66d8e9223c72f2fe14d4a93edc74796422d35a9418c7bf0550b3a6c hacompile-wp-cron.timer /etc/systemd/system/hacompile-wp-cron.service
 install_file 0644 root root 3f32670efee6d63de7aa5ee3799b004bbc9da561b40d4079df7ea83dd8544dab hacompile-wp-cron.timer /etc/systemd/system/hacompile-wp-cron.timer
-install_file 0644 root root ed9fe25919e90497db45200e1d8a380a52361a2641acc439237663076ac18151 - /etc/systemd/system/hacompile.target
+install_file 0644 root root cf57e47d4ab5a12beeb40647b5bf2252fd2e1dc69e2b8c9518d1516d1f151b98 - /etc/systemd/system/hacompile.target
 install_file 0644 root root e06452191c0ec64c1abeea6892a1fa4e4330ecc78f5827077a9547a8c0de43cf nginx.service /etc/systemd/system/nginx.service.d/hacompile-restart.conf
 install_file 0644 root root 3fd271464fcd5fc1f296837c9718c0b89b0c56401285385755017a6b733f9d98 nginx.service /etc/systemd/system/nginx.service.d/hacompile.conf
 install_file 0644 root root 89b700ae8515548ff2329bc80521032ed39acff4286be4f5823c81e7f92b1722 php8.2-fpm.service /etc/systemd/system/php8.2-fpm.service.d/hacompile-mounts.conf
@@ -164,6 +166,7 @@ install_file 0644 root root ee356a25f99cf8a87c374a8bcac490a6467984e19612882108c0
 install_file 0640 root www-data 60cc3c4e1538d771232fd6dda6b3da9ce7a6ef4762fe93bf2461d29a3ef2984e php8.2-fpm.service /etc/wordpress/config-example.org.php
 install_file 0640 root www-data f510d02ccd8a0b83d7e65405ba26ee55b81b98bdee53d2cc385ad02c2aa2518a php8.2-fpm.service /etc/wordpress/db-config.php
 install_file 0755 root root 31c80dcd00b0871544009bad50c7071ac94401e628d72199b1a79e1aa01852c9 hacompile-install-hyperdb.service /usr/local/sbin/hacompile-install-hyperdb
+install_file 0755 root root 2a836a2c231d8bcf9d2ba2bd0d78baef4cf58546924d20a99335eebde5b723f8 hacompile-volume-backup-uploads.timer /usr/local/sbin/hacompile-volume-backup-uploads
 
 if ! live; then
   if ((${#restart[@]} > 0)); then say "--root: not restarting ${!restart[*]}"; fi
@@ -173,6 +176,7 @@ else
   ensure_enabled hacompile-firewall.service
   ensure_enabled hacompile-install-hyperdb.service
   ensure_enabled 'var-lib-wordpress-wp\x2dcontent-uploads.mount'
+  ensure_enabled hacompile-volume-backup-uploads.timer
   ensure_enabled hacompile-wp-cron.timer
   # Dependencies first; periodic jobs through their timers.
   ensure_service hacompile-firewall.service
@@ -180,6 +184,7 @@ else
   ensure_service 'var-lib-wordpress-wp\x2dcontent-uploads.mount'
   ensure_service php8.2-fpm.service
   ensure_service nginx.service
+  ensure_service hacompile-volume-backup-uploads.timer
   ensure_service hacompile-wp-cron.timer
 fi
 
