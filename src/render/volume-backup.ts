@@ -7,7 +7,7 @@
 import type { Graph, Host, Volume } from "../graph/model.js";
 import { backupDestination } from "./backup-destination.js";
 import { renderTemplate } from "./ejs.js";
-import { mountServiceName } from "./gluster-client.js";
+import { mountServiceName, mountUnitName } from "./gluster-client.js";
 import { BACKUP_SCHEDULE, BACKUPS_KEPT } from "./mysql-backup.js";
 import { sh } from "./quote.js";
 import { unitFile } from "./systemd-unit.js";
@@ -55,6 +55,7 @@ function unit(graph: Graph, v: Volume): HostFile {
           ["Description", `hacompile: backup of volume ${v.name}`],
           // The volume's own mount, and the destination's when it is off the host.
           ["RequiresMountsFor", [v.mount, ...(mountPoint === undefined ? [] : [mountPoint])].join(" ")],
+          ["After", mountUnitName(v.mount)],
         ],
       ],
       [
