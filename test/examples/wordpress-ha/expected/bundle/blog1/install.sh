@@ -152,7 +152,7 @@ install_file 0644 root root 24ea580b1dbb61489d4a1fbe22dacefb78aded29be24529684ee
 install_file 0644 root root c6b99eb510d4990b129a23af2342f353a6c7d9243bf831cd2fd29ad724133bb3 php8.2-fpm.service /etc/php/8.2/fpm/pool.d/www.conf
 install_file 0644 root root 4248c6061e283520249c85e16499b2b85042e45d1d71fd72a03d43859bd1661d hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service
 install_file 0644 root root 441c2943a8af229a42045d5d27d1c41cdb35d0fd4d09ad4a5b37ea47375efd77 hacompile-install-hyperdb.service /etc/systemd/system/hacompile-install-hyperdb.service
-install_file 0644 root root ece3e1a8c2ce51087eddfea7dfcfac7b19f50ed3b275a2570d27a2d302dda4b0 hacompile-volume-backup-uploads.timer /etc/systemd/system/hacompile-volume-backup-uploads.service
+install_file 0644 root root 6b3f007f91b80d0f4f8a4b3c77eacb9024a4433960db501f2a06f01193656478 hacompile-volume-backup-uploads.timer /etc/systemd/system/hacompile-volume-backup-uploads.service
 install_file 0644 root root bae818fe3fd5765b10e1c9ea5a143436b6ea65dd4b497f132fadadef443a83bc hacompile-volume-backup-uploads.timer /etc/systemd/system/hacompile-volume-backup-uploads.timer
 install_file 0644 root root 5c1ad9abeef0633bf8e3c982d343cc7c2fb6954487819d3898a920e87071ae30 hacompile-wp-cron.timer /etc/systemd/system/hacompile-wp-cron.service
 install_file 0644 root root d323b7427642e1bed980a94acdb054e986e3e7acc17de7535e9c67cf19de0764 hacompile-wp-cron.timer /etc/systemd/system/hacompile-wp-cron.timer

@@ -152,7 +152,7 @@ install_file 0644 root root 04925a46f0d2eee6e307d3b8a42348a2f9d0f2d477c006c30977
 install_file 0644 root root 3cb6a46ed86bae028dfa3374da66c40ad735720ec62b325245120881a935cadd php8.2-fpm.service /etc/php/8.2/fpm/pool.d/www.conf
 install_file 0644 root root af59500cb4717811e1386994400ffd0f0901b02c7fb6d64326dd0dced45f55bb hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service
 install_file 0644 root root f5d97625dbc928819b1a914403d47e93479219d693bb5f2223aeabe254e2a103 hacompile-install-hyperdb.service /etc/systemd/system/hacompile-install-hyperdb.service
-install_file 0644 root root 5e170eb401fceb2477198a1fd2aca8f3c3653634ef5117c23634b78ab0210b4a hacompile-volume-backup-uploads.timer /etc/systemd/system/hacompile-volume-backup-uploads.service
+install_file 0644 root root ddacd4f9ce7081a6711104ef0d71e13d316762aefeddb39d320a5fdc09393c31 hacompile-volume-backup-uploads.timer /etc/systemd/system/hacompile-volume-backup-uploads.service
 install_file 0644 root root 134630db58c31819980cb2b81c1c6bb38c469c79eea5ef139e0f536775dead4b hacompile-volume-backup-uploads.timer /etc/systemd/system/hacompile-volume-backup-uploads.timer
 install_file 0644 root root 453a2c84b66d8e9223c72f2fe14d4a93edc74796422d35a9418c7bf0550b3a6c hacompile-wp-cron.timer /etc/systemd/system/hacompile-wp-cron.service
 install_file 0644 root root 3f32670efee6d63de7aa5ee3799b004bbc9da561b40d4079df7ea83dd8544dab hacompile-wp-cron.timer /etc/systemd/system/hacompile-wp-cron.timer
