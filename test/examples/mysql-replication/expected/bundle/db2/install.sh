@@ -156,7 +156,7 @@ install_file 0644 root root c6c60b0b801f9e795650b2f192e7f3660e20c5fb875dba5f6c7c
 install_file 0644 root root ec5c861e729bb8451d89832b85dddb7b2623067367c60b2eae8dc2262c23d806 - /etc/systemd/system/hacompile.target
 install_file 0644 root root 0eaf4854b3bece623066df287a2b71a58060222ef61f8c900ee5075ff02713e4 mysql.service /etc/systemd/system/mysql.service.d/hacompile.conf
 install_file 0755 root root ba247d695c9eff5bd824c415fcd58128c59f16380f53d1eed2e7728c1a8403e0 hacompile-db-backup.timer /usr/local/sbin/hacompile-db-backup
-install_file 0755 root root e039751a5aee516094a258371838bb94171faa58152aa0beb0c5c7ad87d0bb94 hacompile-db-bootstrap.service /usr/local/sbin/hacompile-db-bootstrap
+install_file 0755 root root 939526ccfedc255fc36fdb727a925829360b598c07cac381b036f2ecd8700c3d hacompile-db-bootstrap.service /usr/local/sbin/hacompile-db-bootstrap
 
 if ! live; then
   if ((${#restart[@]} > 0)); then say "--root: not restarting ${!restart[*]}"; fi
