@@ -1,6 +1,6 @@
-// Database bootstrap, run once per boot by hacompile-db-bootstrap.service
-// (oneshot, after the daemon) and safe to run again. On the primary it
-// creates the application database, the application accounts (one per app
+// Database bootstrap, run at every start of the database daemon by
+// hacompile-db-bootstrap.service (oneshot, bound to the daemon) and safe to
+// run again. On the primary it creates the application database, the application accounts (one per app
 // host address, nothing else) and the replication accounts (one per member
 // address, REPLICATION SLAVE only), all replicated. On a replica it waits,
 // bounded, for the primary to accept the replication account, refuses a
