@@ -1,12 +1,13 @@
 // Database bootstrap, run at every start of the database daemon by
 // hacompile-db-bootstrap.service (oneshot, bound to the daemon) and safe to
-// run again. On the primary it creates the application database, the application accounts (one per app
-// host address, nothing else) and the replication accounts (one per member
-// address, REPLICATION SLAVE only), all replicated. On a replica it waits,
-// bounded, for the primary to accept the replication account, refuses a
-// history that diverged from the primary's, then points replication at it
-// with the engine's own GTID syntax (again whenever the settings changed,
-// such as a rotated password) and checks that both threads run.
+// run again. On the primary it creates the application database, the
+// application accounts (one per app host address, nothing else) and the
+// replication accounts (one per member address, REPLICATION SLAVE only), all
+// replicated. On a replica it waits, bounded, for the primary to accept the
+// replication account, refuses a history that diverged from the primary's,
+// then points replication at it with the engine's own GTID syntax (again
+// whenever the settings changed, such as a rotated password) and checks that
+// both threads run.
 // Passwords live only in root-only files fed to the client on stdin or read
 // through --defaults-file, never on a command line.
 import { createHash } from "node:crypto";
