@@ -243,6 +243,15 @@ export const Volume = z.strictObject({
   mount: AbsPath.meta({ description: "Where clients mount the volume." }),
 });
 
+export const Backup = z
+  .strictObject({
+    path: AbsPath.meta({
+      description:
+        "A folder on storage that is not the hosts' own disk (an NFS export, a second disk), which you mount there on every host that takes backups: the first replica (or the primary) of each database and the first client of each volume. A backup refuses to run when the path is not a mount point. Backups land in <path>/<topology name>/db/<database>/ and <path>/<topology name>/volumes/<volume>/.",
+    }),
+  })
+  .meta({ description: "Where the nightly database and uploads backups go; without it they stay on the host that takes them." });
+
 export const Topology = z
   .strictObject({
     name: DnsLabel.meta({ description: "The topology's name: compose project, file names, derived VRRP router id." }),
@@ -253,6 +262,7 @@ export const Topology = z
     pools: atMost(z.record(DnsLabel, Pool), MAX_ENTRIES),
     databases: atMost(z.record(DnsLabel, Database), MAX_ENTRIES).default({}),
     volumes: atMost(z.record(DnsLabel, Volume), MAX_ENTRIES).default({}),
+    backup: Backup.optional(),
   })
   .meta({ title: "hacompile topology", description: "A whole high-availability web stack." });
 

@@ -122,6 +122,17 @@ function options(b: Build, host: string, engine: "mariadb" | "mysql"): (k: strin
   return (k) => iniValue(ini, section, k);
 }
 
+/**
+ * Issue 14, item 8: durable commits and crash-safe replicas on every server,
+ * and replicas whose replication only the bootstrap starts, after its checks.
+ */
+function checkDurability(o: (k: string) => string | undefined, h: string, skipStart: string | undefined): void {
+  assert.is(o("sync_binlog"), "1", `${h}: sync_binlog`);
+  assert.is(o("innodb_flush_log_at_trx_commit"), "1", `${h}: innodb_flush_log_at_trx_commit`);
+  assert.is(o("relay_log_recovery"), "ON", `${h}: relay_log_recovery`);
+  if (skipStart !== undefined) assert.is(o(skipStart), "ON", `${h}: ${skipStart}`);
+}
+
 test("mariadb: CHANGE MASTER TO ... MASTER_USE_GTID=slave_pos, START SLAVE, gtid_strict_mode, no MySQL GTID settings", () => {
   const b = buildText(dbTopology("mariadb"));
   for (const r of REPLICAS) {
@@ -142,6 +153,7 @@ test("mariadb: CHANGE MASTER TO ... MASTER_USE_GTID=slave_pos, START SLAVE, gtid
     assert.is(o("binlog_format"), "ROW", `${h}: binlog_format`);
     for (const k of ["gtid_mode", "enforce_gtid_consistency", "super_read_only"]) assert.is(o(k), undefined, `${h}: no ${k} (MySQL only)`);
     assert.is(o("read_only"), replica ? "ON" : undefined, `${h}: read_only on replicas only`);
+    checkDurability(o, h, replica ? "skip_slave_start" : undefined);
   }
   // HyperDB's lag check speaks MariaDB, with the privilege MariaDB needs for it.
   const hyperdb = rootFile(b, "w1", DB_CONFIG);
@@ -183,6 +195,7 @@ test("mysql: CHANGE REPLICATION SOURCE TO ... SOURCE_AUTO_POSITION=1, START REPL
     assert.is(o("enforce_gtid_consistency"), "ON", `${h}: enforce_gtid_consistency`);
     assert.is(o("gtid_strict_mode"), undefined, `${h}: no gtid_strict_mode (MariaDB only)`);
     assert.ok(o("binlog_format") === undefined || o("binlog_format") === "ROW", `${h}: binlog_format is ROW (8.4's default)`);
+    checkDurability(o, h, replica ? "skip_replica_start" : undefined);
     assert.is(o("read_only"), replica ? "ON" : undefined, `${h}: read_only on replicas only`);
     assert.is(o("super_read_only"), replica ? "ON" : undefined, `${h}: super_read_only on replicas only`);
   }

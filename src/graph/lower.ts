@@ -279,6 +279,7 @@ export function lower(t: Topology): Graph {
     pools,
     databases,
     volumes,
+    ...(t.backup ? { backup: { path: t.backup.path } } : {}),
     links: lowerLinks(t, pools, databases, volumes, ports),
   };
 }

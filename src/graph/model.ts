@@ -227,6 +227,12 @@ export interface Ports {
   readonly glusterBricks: readonly [number, number];
 }
 
+/** Where backups go when the topology names a destination off the hosts. */
+export interface Backup {
+  /** A mount point on every backup host. */
+  readonly path: string;
+}
+
 export interface Graph {
   readonly version: typeof GRAPH_VERSION;
   readonly name: string;
@@ -240,6 +246,7 @@ export interface Graph {
   readonly pools: readonly Pool[];
   readonly databases: readonly Database[];
   readonly volumes: readonly Volume[];
+  readonly backup?: Backup;
   /** Sorted by kind, from, to. */
   readonly links: readonly Link[];
 }

@@ -14,6 +14,7 @@ import { mysqlConfig } from "./mysql-config.js";
 import { phpFpm } from "./php-fpm.js";
 import { sysctl } from "./sysctl.js";
 import type { Renderer } from "./types.js";
+import { volumeBackup } from "./volume-backup.js";
 import { webNginx } from "./web-nginx.js";
 import { wordpress } from "./wordpress.js";
 
@@ -32,5 +33,6 @@ export const renderers: readonly Renderer[] = [
   mysqlBackup,
   glusterServer,
   glusterClient,
+  volumeBackup,
   firewall,
 ];

@@ -1,8 +1,10 @@
 // Nightly database backup on one host per database: the first replica, so
 // that the primary never carries the backup's I/O (the primary only when
 // there is no replica). A timer runs a script that takes a consistent copy
-// into a timestamped folder, makes it restorable, and keeps the newest few.
+// into a timestamped folder, makes it restorable, and keeps the newest few,
+// on the topology's backup destination off the host when it names one.
 import type { Graph, Host } from "../graph/model.js";
+import { backupDestination } from "./backup-destination.js";
 import { renderTemplate } from "./ejs.js";
 import { BOOTSTRAP_SERVICE, BOOTSTRAP_UNIT } from "./mysql-bootstrap.js";
 import { dbPlacement, generatedBy, type DbPlacement } from "./mysql-config.js";
@@ -14,7 +16,6 @@ export const BACKUP_SCRIPT = "/usr/local/sbin/hacompile-db-backup";
 export const BACKUP_UNIT = "hacompile-db-backup.service";
 export const BACKUP_TIMER = "hacompile-db-backup.timer";
 export const BACKUP_SERVICE = "db-backup";
-export const BACKUP_ROOT = "/var/backups/hacompile/db";
 /** Night-time, when WordPress traffic is lowest; the random delay spreads several topologies on one hypervisor. */
 export const BACKUP_SCHEDULE = "*-*-* 03:15:00";
 const RANDOMIZED_DELAY = "30min";
@@ -40,10 +41,12 @@ function backupHost(p: DbPlacement): string {
 }
 
 function backupScript(graph: Graph, host: Host, p: DbPlacement): HostFile {
+  const dest = backupDestination(graph, "db", p.db.name);
   const content = renderTemplate(`mysql-backup-${p.facts.engine}.sh.ejs`, {
     header: generatedBy(graph),
     what: `Database '${p.db.name}' (${p.facts.engine}) on ${host.name}, the ${p.role}.`,
-    root: sh(BACKUP_ROOT),
+    root: sh(dest.root),
+    mountPoint: dest.mountPoint === undefined ? "" : sh(dest.mountPoint),
     keep: BACKUPS_KEPT,
     schema: sh(p.db.schema),
     // On a replica, record the primary's GTID position too: that is what a
@@ -55,6 +58,7 @@ function backupScript(graph: Graph, host: Host, p: DbPlacement): HostFile {
 
 function backupUnit(graph: Graph, p: DbPlacement): HostFile {
   const after = `${p.facts.unit} ${BOOTSTRAP_UNIT}`;
+  const { mountPoint } = backupDestination(graph, "db", p.db.name);
   const content = unitFile(
     [
       [
@@ -63,6 +67,8 @@ function backupUnit(graph: Graph, p: DbPlacement): HostFile {
           ["Description", `hacompile: backup of database ${p.db.name}`],
           ["Requires", p.facts.unit],
           ["After", after],
+          // Mounts the destination first (from fstab) when there is one.
+          ...(mountPoint === undefined ? [] : ([["RequiresMountsFor", mountPoint]] as const)),
         ],
       ],
       [

@@ -1,10 +1,13 @@
-// Database bootstrap, run once per boot by hacompile-db-bootstrap.service
-// (oneshot, after the daemon) and safe to run again. On the primary it
-// creates the application database, the application accounts (one per app
-// host address, nothing else) and the replication accounts (one per replica
-// address, REPLICATION SLAVE only). On a replica it waits, bounded, for the
-// primary to accept the replication account, then points replication at it
-// with the engine's own GTID syntax and checks that both threads run.
+// Database bootstrap, run at every start of the database daemon by
+// hacompile-db-bootstrap.service (oneshot, bound to the daemon) and safe to
+// run again. On the primary it creates the application database, the
+// application accounts (one per app host address, nothing else) and the
+// replication accounts (one per member address, REPLICATION SLAVE only), all
+// replicated. On a replica it waits, bounded, for the primary to accept the
+// replication account, refuses a history that diverged from the primary's,
+// then points replication at it with the engine's own GTID syntax (again
+// whenever the settings changed, such as a rotated password) and checks that
+// both threads run.
 // Passwords live only in root-only files fed to the client on stdin or read
 // through --defaults-file, never on a command line.
 import { createHash } from "node:crypto";
@@ -25,6 +28,8 @@ export const DB_ETC = "/etc/hacompile/db";
 const PRIMARY_SQL = `${DB_ETC}/primary.sql`;
 const REPLICA_SQL = `${DB_ETC}/replica.sql`;
 const PRIMARY_CLIENT_CNF = `${DB_ETC}/primary-client.cnf`;
+/** State, not configuration: the digest of the replica SQL last applied with success. */
+const REPLICA_APPLIED = "/var/lib/hacompile/db/replica.applied";
 
 /**
  * Every wait is bounded twice, by tries and by a deadline, so a hung connect
@@ -97,7 +102,9 @@ const hostNotIn = (addresses: readonly string[]): string =>
 
 function primarySql(graph: Graph, host: Host, p: DbPlacement, pw: DatabaseSecrets): HostFile {
   const { db } = p;
-  const replicaAddresses = db.replicas.map((r) => r.address);
+  // Every member, the primary included: any of them may replicate from
+  // another after a promotion, and the accounts are replicated to all.
+  const memberAddresses = [db.primary.address, ...db.replicas.map((r) => r.address)];
   const content = renderTemplate("mysql-bootstrap-primary.sql.ejs", {
     header: generatedBy(graph),
     what: `Database '${db.name}' (${p.facts.engine}): run on the primary ${host.name} by ${BOOTSTRAP_SCRIPT}.`,
@@ -108,10 +115,10 @@ function primarySql(graph: Graph, host: Host, p: DbPlacement, pw: DatabaseSecret
     appIdentified: identifiedBy(p.facts, pw.app),
     appUser: sqlString(db.user),
     appStale: hostNotIn(db.clientAddresses),
-    replAccounts: replicaAddresses.map((a) => account(db.replicationUser, a)),
+    replAccounts: memberAddresses.map((a) => account(db.replicationUser, a)),
     replIdentified: identifiedBy(p.facts, pw.replication),
     replUser: sqlString(db.replicationUser),
-    replStale: hostNotIn(replicaAddresses),
+    replStale: hostNotIn(memberAddresses),
     // MySQL replicas connect with SOURCE_SSL=1; refuse the account anything else.
     replRequire: p.facts.engine === "mysql" ? " REQUIRE SSL" : "",
   });
@@ -176,6 +183,7 @@ function statusWords(f: EngineFacts): Record<string, string> {
   return {
     statusSql: sh(mysql ? "SHOW REPLICA STATUS\\G" : "SHOW SLAVE STATUS\\G"),
     startSql: sh(mysql ? "START REPLICA" : "START SLAVE"),
+    stopSql: sh(mysql ? "STOP REPLICA" : "STOP SLAVE"),
     resetHint: sh(mysql ? "STOP REPLICA; RESET REPLICA ALL;" : "STOP SLAVE; RESET SLAVE ALL;"),
     fHost: mysql ? "Source_Host" : "Master_Host",
     fPort: mysql ? "Source_Port" : "Master_Port",
@@ -190,7 +198,9 @@ function bootstrapScript(graph: Graph, host: Host, p: DbPlacement): HostFile {
     header: generatedBy(graph),
     what: `Database '${p.db.name}' (${p.facts.engine}), ${p.role} on ${host.name}.`,
     replica,
+    engine: p.facts.engine,
     client: sh(p.facts.client),
+    applied: sh(REPLICA_APPLIED),
     local: LOCAL_WAIT,
     primarySql: sh(PRIMARY_SQL),
     replicaSql: sh(REPLICA_SQL),
@@ -214,7 +224,11 @@ function bootstrapUnit(graph: Graph, host: Host, p: DbPlacement): HostFile {
         "Unit",
         [
           ["Description", `hacompile: bootstrap database ${p.db.name} (${p.role} on ${host.name})`],
-          ["Requires", daemon],
+          // Stopped whenever the daemon stops, crashes included, and started
+          // again with it (WantedBy below): a replica's server never starts
+          // replication itself (skip_slave_start), this script does, after
+          // its checks, at every start of the server.
+          ["BindsTo", daemon],
           ...(network ? ([["Wants", network.trim()]] as const) : []),
           ["After", daemon + network],
         ],
@@ -228,9 +242,9 @@ function bootstrapUnit(graph: Graph, host: Host, p: DbPlacement): HostFile {
           ["TimeoutStartSec", TIMEOUT_START],
         ],
       ],
-      ["Install", [["WantedBy", "multi-user.target"]]],
+      ["Install", [["WantedBy", `multi-user.target ${daemon}`]]],
     ],
-    `${generatedBy(graph)}\nRuns at every boot: the script converges and does nothing when all is in place.`,
+    `${generatedBy(graph)}\nRuns at every start of ${daemon}: the script converges and does nothing when all is in place.`,
   );
   return file(`/etc/systemd/system/${BOOTSTRAP_UNIT}`, content, "systemd", BOOTSTRAP_SERVICE);
 }

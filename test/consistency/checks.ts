@@ -357,11 +357,12 @@ export function checkPrimaryGrants(b: Build): void {
         `${at}: ${user}@${a.host} has every privilege on ${db.name}`,
       );
     }
-    const replicas = sorted(db.replicas.map((r) => addressOf(t, r)));
+    // Every member may replicate from another after a promotion (issue 14, item 18).
+    const members = sorted([primary, ...db.replicas].map((h) => addressOf(t, h)));
     const repl = sql.accounts.filter((a) => a.user !== user);
-    assert.equal(sorted(repl.map((a) => a.host)), replicas, `${at}: a replication account from each replica address, nothing else`);
+    assert.equal(sorted(repl.map((a) => a.host)), members, `${at}: a replication account from each member's address, nothing else`);
     for (const a of repl) {
-      assert.ok(a.local, `${at}: ${a.user}@${a.host} is created with sql_log_bin = 0`);
+      assert.not.ok(a.local, `${at}: ${a.user}@${a.host} replicates, so that a promoted replica has it`);
       assert.ok(secretMatches(db.engine, a, secrets.replication), `${at}: ${a.user}@${a.host} has the replication password`);
       const grants = sql.grants.filter((g) => g.user === a.user && g.host === a.host);
       assert.equal(grants.map((g) => `${g.privileges} ON ${g.on}`), ["REPLICATION SLAVE ON *.*"], `${at}: ${a.user}@${a.host} only replicates`);

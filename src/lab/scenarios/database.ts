@@ -4,6 +4,7 @@
 // with nothing lost (row counts and table checksums equal to the primary's).
 import type { Database, Graph } from "../../graph/model.js";
 import { hostByName } from "../../graph/model.js";
+import { BOOTSTRAP_SERVICE } from "../../render/mysql-bootstrap.js";
 import { sqlString } from "../../render/quote.js";
 import { LabError, nowMs, sleep } from "../exec.js";
 import { percentile, round } from "../http.js";
@@ -94,6 +95,11 @@ function runFor(db: Database): (lab: Lab) => Promise<Outcome> {
         const [pos] = (await app.query("SELECT @@gtid_binlog_pos;")).rows;
         const startedAt = nowMs();
         await lab.sup.start(victim.host, specOf(lab, victim.host, "mariadb"));
+        // As systemd does (the bootstrap unit is bound to the daemon and
+        // wanted by it): a replica's server never starts replication itself
+        // (skip_slave_start), its bootstrap does after checking the primary.
+        const boot = await lab.sup.oneshot(victim.host, specOf(lab, victim.host, BOOTSTRAP_SERVICE), 60_000);
+        if (boot.code !== 0) failures.push(`${victim.host}: its database bootstrap failed after the restart (exit ${boot.code})`);
         let waited: string | undefined;
         for (let i = 0; i < 40 && waited === undefined; i++) {
           try {

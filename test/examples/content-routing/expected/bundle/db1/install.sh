@@ -227,18 +227,18 @@ fi
 # Dependencies first; periodic jobs through their timers.
 services=(mariadb.service hacompile-db-bootstrap.service hacompile-db-backup.timer hacompile-firewall.service)
 
-install_file 0600 root root 23d8836923a563bf767b177ec95de4823721385b13d8ac790af22a8a69c65e8f hacompile-db-bootstrap.service restart /etc/hacompile/db/primary.sql
+install_file 0600 root root a8623edc6c088795c4bc826084859e04f1a3b9f70b63353fdd96ad8ee5304c93 hacompile-db-bootstrap.service restart /etc/hacompile/db/primary.sql
 install_file 0644 root root 8ef6d798a8c6793c9333dc57c92e337aa4eb5e6557b58aef07b2ad3c00790254 hacompile-firewall.service restart /etc/hacompile/firewall.nft
-install_file 0644 root root 44a8c3994605e1c32dfb5ff7b2ed3097e75040302bcc1c02599f648a5e063199 mariadb.service restart /etc/mysql/mariadb.conf.d/60-hacompile.cnf
+install_file 0644 root root fa395cb93fc469e0b004064997cf0dd861e49b73e38ae6ce8e07366e03803aee mariadb.service restart /etc/mysql/mariadb.conf.d/60-hacompile.cnf
 install_file 0644 root root b2f331d73903df5623d65b19de72f40bbae86243d37c593a9249f04acfce5717 hacompile-db-backup.timer restart /etc/systemd/system/hacompile-db-backup.service
 install_file 0644 root root 99aed40147eed1b14b914b5b77ce2da5902a513fa5f21c5d0e08fd7f779e7839 hacompile-db-backup.timer restart /etc/systemd/system/hacompile-db-backup.timer
-install_file 0644 root root ece47ba4273274a478cc987e173f70f638ccb1863695e277a1ff50f264475fde hacompile-db-bootstrap.service restart /etc/systemd/system/hacompile-db-bootstrap.service
+install_file 0644 root root be7ab9a6c71e928ecd916835fe7fe1c43a496ed1f71f1325132ed26e0db66026 hacompile-db-bootstrap.service restart /etc/systemd/system/hacompile-db-bootstrap.service
 install_file 0644 root root 34a9d3493ea72375b470714f933fcb3a5ca46aaa472f4806127100b7f876d6ae hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service
 install_file 0644 root root 1b0632b8d3747aac5ca2b0aef3f72c01a7bfa413f4e7f00c985705bdae8c4afc - - /etc/systemd/system/hacompile.target
 install_file 0644 root root e2b419e5a4c419319d87570e50a366e0a04c2b7098029fe61ac025a992b82e42 mariadb.service restart /etc/systemd/system/mariadb.service.d/hacompile.conf
 install_file 0644 root root 5214560dd0d4327b0c2c5df05b562dcebf415af3c9199e3bc89d0dd2171eb992 hacompile-firewall.service restart /etc/systemd/system/nftables.service.d/hacompile-firewall.conf
 install_file 0755 root root 1277a20d671550fa08968abc34ac80b181124d91262981c53f807b5147ae23f0 hacompile-db-backup.timer restart /usr/local/sbin/hacompile-db-backup
-install_file 0755 root root 933512aea4da18f13b03e2eccad8824f481fe92ad1fa7870e1de3293d3331ebf hacompile-db-bootstrap.service restart /usr/local/sbin/hacompile-db-bootstrap
+install_file 0755 root root 30d94c3d4155642fba9b694ae5994eb4be5962aba4fd19bccded406c611f316e hacompile-db-bootstrap.service restart /usr/local/sbin/hacompile-db-bootstrap
 install_file 0755 root root 7c20e5164bba7f19a964e9028dc6f460cc0d0881370301eb17621514f79fa5d2 - - /usr/local/sbin/hacompile-health
 stop_dropped
 remove_dropped

@@ -227,15 +227,15 @@ fi
 # Dependencies first; periodic jobs through their timers.
 services=(mysql.service hacompile-db-bootstrap.service hacompile-firewall.service)
 
-install_file 0600 root root 66da1600be3e450aa1fca7c2162046288485127743cb6bb2d33a933551d4f920 hacompile-db-bootstrap.service restart /etc/hacompile/db/primary.sql
+install_file 0600 root root 2de4ff1a746dc307855442762769628f91feea8f24f67d70935c884fc675b090 hacompile-db-bootstrap.service restart /etc/hacompile/db/primary.sql
 install_file 0644 root root 1e8d58ad771b74011898f0262a25b17920b49889d7bf8c2aa86ac08d73a397ee hacompile-firewall.service restart /etc/hacompile/firewall.nft
-install_file 0644 root root a98698289eeef70e027c604f0429f00a07c270e43826012b83baec2aedbed1aa mysql.service restart /etc/mysql/mysql.conf.d/60-hacompile.cnf
-install_file 0644 root root 3ecb4b896a60d85ceb56b87189ef90c14ce9b01447eb311978a0999cba442b90 hacompile-db-bootstrap.service restart /etc/systemd/system/hacompile-db-bootstrap.service
+install_file 0644 root root 6029405295bf86d650173cd9b2534cd9f8559e290ddf41065ac696cef909119f mysql.service restart /etc/mysql/mysql.conf.d/60-hacompile.cnf
+install_file 0644 root root c7800daa1ac72e1bc60efbf61f949c087e3a117a46c60c3b8b27844e181b2351 hacompile-db-bootstrap.service restart /etc/systemd/system/hacompile-db-bootstrap.service
 install_file 0644 root root 84810736a32c695ad8eeb4156ffac43d386e824993e2dbfb48c4275d82b71c58 hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service
 install_file 0644 root root 0a88ca16de65fcb08a95c83d7017de83fffe690bd174978c12d5f790236351cd - - /etc/systemd/system/hacompile.target
 install_file 0644 root root 0eaf4854b3bece623066df287a2b71a58060222ef61f8c900ee5075ff02713e4 mysql.service restart /etc/systemd/system/mysql.service.d/hacompile.conf
 install_file 0644 root root 460fec1799336e140a18bbd121846b85bf3defd51edd774e6888604303aeb623 hacompile-firewall.service restart /etc/systemd/system/nftables.service.d/hacompile-firewall.conf
-install_file 0755 root root 976ee596b14ed3227c6a8332bbe34b43352212b735820e69a88e1b3b9afceed6 hacompile-db-bootstrap.service restart /usr/local/sbin/hacompile-db-bootstrap
+install_file 0755 root root 8ce31a09db8bd17209b33ecb62b330f253d1eb777c169486794607f61d880b49 hacompile-db-bootstrap.service restart /usr/local/sbin/hacompile-db-bootstrap
 install_file 0755 root root 6c59126a4b362d7a7cb74c4bfd5513da63a8c50461d0da26e2cfc662a1a3be40 - - /usr/local/sbin/hacompile-health
 stop_dropped
 remove_dropped

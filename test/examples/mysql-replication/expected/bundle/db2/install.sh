@@ -228,18 +228,18 @@ fi
 services=(mysql.service hacompile-db-bootstrap.service hacompile-db-backup.timer hacompile-firewall.service)
 
 install_file 0600 root root d17e900e9939729df0fdd3103f1e98cb69f19383b3d17c68e0dc0c8b233be724 hacompile-db-bootstrap.service restart /etc/hacompile/db/primary-client.cnf
-install_file 0600 root root f10ea0fb0d42c49b6fcf8ffeb6fe7ed3f0cdb9eb2d31d953c108aa3201f200a2 hacompile-db-bootstrap.service restart /etc/hacompile/db/replica.sql
+install_file 0600 root root f24344c3f1eb8f9f8a5ba145c4865070ecb9df696a229924aa0857a811d22981 hacompile-db-bootstrap.service restart /etc/hacompile/db/replica.sql
 install_file 0644 root root cd385c9ef9807e0822b23bb0a317ddff3c41a532d81a3bc02cb7b36daec632f1 hacompile-firewall.service restart /etc/hacompile/firewall.nft
-install_file 0644 root root 0c179b5bd628a0bda8cefd9e592b25826c44c2d37d5ca4d627146754f3be9db1 mysql.service restart /etc/mysql/mysql.conf.d/60-hacompile.cnf
+install_file 0644 root root c7a0d9d9ccb310382b7cf441498bf16a2cbcdd5c9c66603b539781506a795297 mysql.service restart /etc/mysql/mysql.conf.d/60-hacompile.cnf
 install_file 0644 root root b53b6846dea68aac1933710ab7de6161ad9075d99b94548437086f5634637818 hacompile-db-backup.timer restart /etc/systemd/system/hacompile-db-backup.service
 install_file 0644 root root 94c8cc8af8e3f7830c1433142752cb1ae0e76f60565ccaf583991f4f019ea4c1 hacompile-db-backup.timer restart /etc/systemd/system/hacompile-db-backup.timer
-install_file 0644 root root d8e59a12373c52915845e62621e2d979085b21733920705a4d6cc479bc667a94 hacompile-db-bootstrap.service restart /etc/systemd/system/hacompile-db-bootstrap.service
+install_file 0644 root root cf47bec4a719db0b4a6a9a4b48805332ead3574e5a006e76a61062094149a9b3 hacompile-db-bootstrap.service restart /etc/systemd/system/hacompile-db-bootstrap.service
 install_file 0644 root root 84810736a32c695ad8eeb4156ffac43d386e824993e2dbfb48c4275d82b71c58 hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service
 install_file 0644 root root 7ddcc666d1b66f20d305e2e9c0a65d07c538433c85fea7864c78a34e37415285 - - /etc/systemd/system/hacompile.target
 install_file 0644 root root 0eaf4854b3bece623066df287a2b71a58060222ef61f8c900ee5075ff02713e4 mysql.service restart /etc/systemd/system/mysql.service.d/hacompile.conf
 install_file 0644 root root 460fec1799336e140a18bbd121846b85bf3defd51edd774e6888604303aeb623 hacompile-firewall.service restart /etc/systemd/system/nftables.service.d/hacompile-firewall.conf
 install_file 0755 root root ba247d695c9eff5bd824c415fcd58128c59f16380f53d1eed2e7728c1a8403e0 hacompile-db-backup.timer restart /usr/local/sbin/hacompile-db-backup
-install_file 0755 root root 07b33e5a55c5b4457912f8f2a88cbf36bf4289c998f5d9adbd1f5370f9956dcb hacompile-db-bootstrap.service restart /usr/local/sbin/hacompile-db-bootstrap
+install_file 0755 root root 939526ccfedc255fc36fdb727a925829360b598c07cac381b036f2ecd8700c3d hacompile-db-bootstrap.service restart /usr/local/sbin/hacompile-db-bootstrap
 install_file 0755 root root acd09cbe7c0ffb0f6d86a46e151191231156883aeae91f6367d8e454a52c7444 - - /usr/local/sbin/hacompile-health
 stop_dropped
 remove_dropped

@@ -225,7 +225,7 @@ if live; then
 fi
 
 # Dependencies first; periodic jobs through their timers.
-services=(hacompile-firewall.service hacompile-install-hyperdb.service 'var-lib-wordpress-wp\x2dcontent-uploads.mount' php8.2-fpm.service nginx.service hacompile-wp-cron.timer)
+services=(hacompile-firewall.service hacompile-install-hyperdb.service 'var-lib-wordpress-wp\x2dcontent-uploads.mount' php8.2-fpm.service nginx.service hacompile-volume-backup-uploads.timer hacompile-wp-cron.timer)
 
 install_file 0644 root root 253410e3c9e0541256fdee0dd4ff56f6de2c96cc875bf2581066baa052d7a596 hacompile-firewall.service restart /etc/hacompile/firewall.nft
 install_file 0644 root root cb547bd0ed20838c4621b376c70836894b290a1682bb6a1b2af38552f8bc4793 nginx.service reload /etc/nginx/hacompile/web-blog.conf
@@ -234,9 +234,11 @@ install_file 0644 root root 24ea580b1dbb61489d4a1fbe22dacefb78aded29be24529684ee
 install_file 0644 root root c6b99eb510d4990b129a23af2342f353a6c7d9243bf831cd2fd29ad724133bb3 php8.2-fpm.service reload /etc/php/8.2/fpm/pool.d/www.conf
 install_file 0644 root root 6c563eea0b402811007035e460bfe3123119dbfda2b1c187711a2cfa2a71385d hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service
 install_file 0644 root root 441c2943a8af229a42045d5d27d1c41cdb35d0fd4d09ad4a5b37ea47375efd77 hacompile-install-hyperdb.service restart /etc/systemd/system/hacompile-install-hyperdb.service
+install_file 0644 root root 6b3f007f91b80d0f4f8a4b3c77eacb9024a4433960db501f2a06f01193656478 hacompile-volume-backup-uploads.timer restart /etc/systemd/system/hacompile-volume-backup-uploads.service
+install_file 0644 root root bae818fe3fd5765b10e1c9ea5a143436b6ea65dd4b497f132fadadef443a83bc hacompile-volume-backup-uploads.timer restart /etc/systemd/system/hacompile-volume-backup-uploads.timer
 install_file 0644 root root 5c1ad9abeef0633bf8e3c982d343cc7c2fb6954487819d3898a920e87071ae30 hacompile-wp-cron.timer restart /etc/systemd/system/hacompile-wp-cron.service
 install_file 0644 root root d323b7427642e1bed980a94acdb054e986e3e7acc17de7535e9c67cf19de0764 hacompile-wp-cron.timer restart /etc/systemd/system/hacompile-wp-cron.timer
-install_file 0644 root root 0f1848897ab81142f1b3e25f71a42d21cbab5b5416b6f54af02d75b1cf4c6360 - - /etc/systemd/system/hacompile.target
+install_file 0644 root root b28510c0e9f72c466b436fe21e2c289acbe57b6b4880c8809e0d84904f2b5a1c - - /etc/systemd/system/hacompile.target
 install_file 0644 root root 617190e3459ccb48312a11c857b764cf5b437893023a720b7f33a6cf7e8b7003 hacompile-firewall.service restart /etc/systemd/system/nftables.service.d/hacompile-firewall.conf
 install_file 0644 root root 89efab1876e610fcd336e51e8dfa09d1ff424236bde2e9502b986987bf9dbe15 nginx.service restart /etc/systemd/system/nginx.service.d/hacompile-restart.conf
 install_file 0644 root root 32a587cea4aed2595203e458d58c4357f6746475a991d64ef521461926af362c nginx.service restart /etc/systemd/system/nginx.service.d/hacompile.conf
@@ -246,8 +248,9 @@ install_file 0644 root root 3c2083918770511ffc5d097a4f2bb11154708fdf56e120f01bd0
 install_file 0644 root root bd891f7d691b3ae344b30d219f0e10531679a0549fad28f7a650395b07e32a0f 'var-lib-wordpress-wp\x2dcontent-uploads.mount' restart '/etc/systemd/system/var-lib-wordpress-wp\x2dcontent-uploads.mount'
 install_file 0640 root www-data 697a3be45b0c98ee2dcdd0ce1a042a53f9cf4c24a1992d8ac5f3c8d795ae381d php8.2-fpm.service reload /etc/wordpress/config-example.org.php
 install_file 0640 root www-data dc320266f312cc0b4cbc5f453f651452617b1cbaaacec3bb42b11cd9410c0b1a php8.2-fpm.service reload /etc/wordpress/db-config.php
-install_file 0755 root root 78f44e30bce40a261029ab9efde5715c4f462ca8ec2039f94005f6371c029d12 - - /usr/local/sbin/hacompile-health
+install_file 0755 root root 2a2b5f7a4b5412d85f0eebe49db360a6135c47bbd97370cd0a0467c54fb47f9c - - /usr/local/sbin/hacompile-health
 install_file 0755 root root edd11e1dd0268e24b197014a4870d234ef804024b3b30cac22b15dffcbea892d hacompile-install-hyperdb.service restart /usr/local/sbin/hacompile-install-hyperdb
+install_file 0755 root root 1fc963e33ec05d0d539ca0a2e7ee4050b0a1b3e9ccf9124879592eb82b619bc5 hacompile-volume-backup-uploads.timer restart /usr/local/sbin/hacompile-volume-backup-uploads
 stop_dropped
 remove_dropped
 save_state
@@ -262,6 +265,7 @@ else
   ensure_enabled hacompile-firewall.service
   ensure_enabled hacompile-install-hyperdb.service
   ensure_enabled 'var-lib-wordpress-wp\x2dcontent-uploads.mount'
+  ensure_enabled hacompile-volume-backup-uploads.timer
   ensure_enabled hacompile-wp-cron.timer
   for unit in "${services[@]}"; do ensure_service "$unit"; done
 fi

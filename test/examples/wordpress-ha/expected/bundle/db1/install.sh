@@ -227,15 +227,15 @@ fi
 # Dependencies first; periodic jobs through their timers.
 services=(mariadb.service hacompile-db-bootstrap.service hacompile-firewall.service)
 
-install_file 0600 root root d2eb7fa5b79baffd46aa798fef6b2bc0669dcfd8d98529fce5130b40b63e3c4e hacompile-db-bootstrap.service restart /etc/hacompile/db/primary.sql
+install_file 0600 root root 363cda89cee1e9e6bbbabf432012dd76d72755161ba71e2e43e213f04ce0335a hacompile-db-bootstrap.service restart /etc/hacompile/db/primary.sql
 install_file 0644 root root cbe88320dd0b204fbc0436a9d4f5bd89106ee8e9381ad9c8c90129eee56231e3 hacompile-firewall.service restart /etc/hacompile/firewall.nft
-install_file 0644 root root 569cd212be4ecb54c252d7222949883b2581faa530c8ddc188133ba65b5afc57 mariadb.service restart /etc/mysql/mariadb.conf.d/60-hacompile.cnf
-install_file 0644 root root 11bfa62d4a4f04d311622bcd0e74975f611165357196888945b4231d02fff67e hacompile-db-bootstrap.service restart /etc/systemd/system/hacompile-db-bootstrap.service
+install_file 0644 root root fcc4ade7fefb2e1820a2e47c48ea2c716f1f2cfa897634119d75d459199e8b75 mariadb.service restart /etc/mysql/mariadb.conf.d/60-hacompile.cnf
+install_file 0644 root root f3aee56769734ee8c2fd04ddae6d63ba06e17d72bd9f740e07f0aa914ec1b28d hacompile-db-bootstrap.service restart /etc/systemd/system/hacompile-db-bootstrap.service
 install_file 0644 root root 6c563eea0b402811007035e460bfe3123119dbfda2b1c187711a2cfa2a71385d hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service
 install_file 0644 root root 93fcc9257ae25de6482870974c393a464a58748f717f6e0284874120565678e8 - - /etc/systemd/system/hacompile.target
 install_file 0644 root root b82cc6da62b51be5fd34e524dae5079405b85a9599409ce2cc73f781101d7eff mariadb.service restart /etc/systemd/system/mariadb.service.d/hacompile.conf
 install_file 0644 root root 617190e3459ccb48312a11c857b764cf5b437893023a720b7f33a6cf7e8b7003 hacompile-firewall.service restart /etc/systemd/system/nftables.service.d/hacompile-firewall.conf
-install_file 0755 root root a9102c2b78681eb6b17c0ae2c7211ca6f0673d70be452586099a9325a047d2c6 hacompile-db-bootstrap.service restart /usr/local/sbin/hacompile-db-bootstrap
+install_file 0755 root root e5292f6eba035f29ba56609a018ab0ebef38a48d4b29a1e3c64a64006c718a65 hacompile-db-bootstrap.service restart /usr/local/sbin/hacompile-db-bootstrap
 install_file 0755 root root 03433577b7592c19d22a57c7a01a59bcc4e6ead84465dc7d28516c9a0e050491 - - /usr/local/sbin/hacompile-health
 stop_dropped
 remove_dropped

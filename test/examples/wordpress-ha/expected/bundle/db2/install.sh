@@ -228,18 +228,18 @@ fi
 services=(mariadb.service hacompile-db-bootstrap.service hacompile-db-backup.timer hacompile-firewall.service)
 
 install_file 0600 root root acb44bd49e1adde915f3994699ac09fd76b5b923049c59e3e946a6392fc490d7 hacompile-db-bootstrap.service restart /etc/hacompile/db/primary-client.cnf
-install_file 0600 root root 7f810a331d46353463720eed416d66146b7a4b23d2e792c38a709ef725305f2f hacompile-db-bootstrap.service restart /etc/hacompile/db/replica.sql
+install_file 0600 root root 06961178851dada95d97f05b883ac0c1cf5c540fe98635d48d3de553fd9a36f5 hacompile-db-bootstrap.service restart /etc/hacompile/db/replica.sql
 install_file 0644 root root 1df3c350d62dabb63e9de15b7a4cd8d21548c82748cb1b9bbfa482df0f0e10b3 hacompile-firewall.service restart /etc/hacompile/firewall.nft
-install_file 0644 root root f71a62b04ee562f684c9de43498f1ed38a89e97e6ac00d76c8ea4e18ad74b2bf mariadb.service restart /etc/mysql/mariadb.conf.d/60-hacompile.cnf
+install_file 0644 root root 2704252d62b50cae7279e7afabbb86d73324eb75c94527814b6b88c95c683bc5 mariadb.service restart /etc/mysql/mariadb.conf.d/60-hacompile.cnf
 install_file 0644 root root c5c08bc7e247d985b1c551dbf657365e468f58598900e9950875a4976500cc1b hacompile-db-backup.timer restart /etc/systemd/system/hacompile-db-backup.service
 install_file 0644 root root 5aa44cb431531fe244abe899e818fc181ba8c3c7112275128b228e81fb45dd90 hacompile-db-backup.timer restart /etc/systemd/system/hacompile-db-backup.timer
-install_file 0644 root root f8ad7b39fc70554ff5a1e88ac5b55a0f9cce12fbbed479f46551446e6d857e17 hacompile-db-bootstrap.service restart /etc/systemd/system/hacompile-db-bootstrap.service
+install_file 0644 root root 5a5b678714d3f074568a50df84804a982e35366c3a599a012219e659fa938377 hacompile-db-bootstrap.service restart /etc/systemd/system/hacompile-db-bootstrap.service
 install_file 0644 root root 6c563eea0b402811007035e460bfe3123119dbfda2b1c187711a2cfa2a71385d hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service
 install_file 0644 root root 85246c039fe7a488e95ddbf1ee49ca1c4768b72a2931e17f29a40518b340fcf7 - - /etc/systemd/system/hacompile.target
 install_file 0644 root root b82cc6da62b51be5fd34e524dae5079405b85a9599409ce2cc73f781101d7eff mariadb.service restart /etc/systemd/system/mariadb.service.d/hacompile.conf
 install_file 0644 root root 617190e3459ccb48312a11c857b764cf5b437893023a720b7f33a6cf7e8b7003 hacompile-firewall.service restart /etc/systemd/system/nftables.service.d/hacompile-firewall.conf
 install_file 0755 root root e3c60d77ae436b242c372bb663e63afb932acd8b16d4ba6f8ce7c71620eefc67 hacompile-db-backup.timer restart /usr/local/sbin/hacompile-db-backup
-install_file 0755 root root 86b2accaf8b7271142118cbc933ceb312990ba3e204e5a9e7d855a335f63e397 hacompile-db-bootstrap.service restart /usr/local/sbin/hacompile-db-bootstrap
+install_file 0755 root root 7bdb240d1b9d0f7f4a9ddab464b53b8f25baecd674234ca5dfc95d296b4cca0c hacompile-db-bootstrap.service restart /usr/local/sbin/hacompile-db-bootstrap
 install_file 0755 root root a1c7ef371e238c1bd87265072b1d11c898ecc2f84312c580abc922da6aa34b65 - - /usr/local/sbin/hacompile-health
 stop_dropped
 remove_dropped

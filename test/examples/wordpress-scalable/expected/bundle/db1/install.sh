@@ -227,18 +227,18 @@ fi
 # Dependencies first; periodic jobs through their timers.
 services=(mariadb.service hacompile-db-bootstrap.service hacompile-db-backup.timer hacompile-firewall.service)
 
-install_file 0600 root root bae0ae69090434fb9ec3b449b869d8b3773e89586f987638d0e6d38cb4e2f0d3 hacompile-db-bootstrap.service restart /etc/hacompile/db/primary.sql
+install_file 0600 root root 1ee17999057e3d74c0c54d9d74bff99c7473ee125ea6efe0d83a5650fc15e027 hacompile-db-bootstrap.service restart /etc/hacompile/db/primary.sql
 install_file 0644 root root 0e97120ccb971a73f2ce39532c152747e5dc53108d84f6efb5ea471d9c438902 hacompile-firewall.service restart /etc/hacompile/firewall.nft
-install_file 0644 root root 4b17faf72bc5c2921277e6c46a370f4baecdbb0c3ebf98d424bff3365566f178 mariadb.service restart /etc/mysql/mariadb.conf.d/60-hacompile.cnf
+install_file 0644 root root 0efc6b6cd99408485dd12a91a246e911b8c17210acb758c2a90241eb5805a18e mariadb.service restart /etc/mysql/mariadb.conf.d/60-hacompile.cnf
 install_file 0644 root root 4877a235d23a11f8750e11c532298b92689c6e1e20702808e9f8923c6289a52b hacompile-db-backup.timer restart /etc/systemd/system/hacompile-db-backup.service
 install_file 0644 root root 706f25230582deb6083e824102de0ff879f7976f1ecf916e2e6d7016aa910139 hacompile-db-backup.timer restart /etc/systemd/system/hacompile-db-backup.timer
-install_file 0644 root root fb182098ed27446f295ff2500806db8cb4eb923a6166a633ab76828e93435cc9 hacompile-db-bootstrap.service restart /etc/systemd/system/hacompile-db-bootstrap.service
+install_file 0644 root root 06667298722b5e01249d27bf603f31c919c920358efddafcf9d2e0f0d75a7b73 hacompile-db-bootstrap.service restart /etc/systemd/system/hacompile-db-bootstrap.service
 install_file 0644 root root 8d900eeb2907a57cd2661134a4114acfba7d87538ad55cab334b54d3908d502d hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service
 install_file 0644 root root 3bd102e8c0e0a0c7915db629885219b24eed3f10e82e8b48528f1089ca65b2b0 - - /etc/systemd/system/hacompile.target
 install_file 0644 root root 0eef669e0afe1aa0090aff6ad570f439751057aea645a664a305edadd3532c1f mariadb.service restart /etc/systemd/system/mariadb.service.d/hacompile.conf
 install_file 0644 root root b2bbcb452a9b881e16c3b6f3216525736564f66ad634a2c7dff72696e304b166 hacompile-firewall.service restart /etc/systemd/system/nftables.service.d/hacompile-firewall.conf
 install_file 0755 root root a037d81af7c109fd553d7a4309668643331d89c0a9e7a10ef5d5a7f12956dd36 hacompile-db-backup.timer restart /usr/local/sbin/hacompile-db-backup
-install_file 0755 root root 45d7ed53952483257f66a5eae354295e807ea151b0f643a8ab1cc5689e74ba6d hacompile-db-bootstrap.service restart /usr/local/sbin/hacompile-db-bootstrap
+install_file 0755 root root 158fe68c1ade0da627bb2c5aebcce6932bc9a936b051b812eeaa8359f7608c2f hacompile-db-bootstrap.service restart /usr/local/sbin/hacompile-db-bootstrap
 install_file 0755 root root 59ef01595f9108e25920a78c828f422ad6944612b61d7def239f1de79200bc5e - - /usr/local/sbin/hacompile-health
 stop_dropped
 remove_dropped

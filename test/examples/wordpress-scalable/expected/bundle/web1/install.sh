@@ -225,7 +225,7 @@ if live; then
 fi
 
 # Dependencies first; periodic jobs through their timers.
-services=(hacompile-firewall.service hacompile-install-hyperdb.service 'var-lib-wordpress-wp\x2dcontent-uploads.mount' php8.2-fpm.service nginx.service hacompile-wp-cron.timer)
+services=(hacompile-firewall.service hacompile-install-hyperdb.service 'var-lib-wordpress-wp\x2dcontent-uploads.mount' php8.2-fpm.service nginx.service hacompile-volume-backup-uploads.timer hacompile-wp-cron.timer)
 
 install_file 0644 root root 6a8171589d411eacbf91a2af852bee442149205b0d77d7699c201b4b48daec6c hacompile-firewall.service restart /etc/hacompile/firewall.nft
 install_file 0644 root root 7d13d4bfc7a1efbe12463b19048dead826ccce8493724f777662b67e3e6076fa nginx.service reload /etc/nginx/hacompile/web-web.conf
@@ -234,9 +234,11 @@ install_file 0644 root root 04925a46f0d2eee6e307d3b8a42348a2f9d0f2d477c006c30977
 install_file 0644 root root 3cb6a46ed86bae028dfa3374da66c40ad735720ec62b325245120881a935cadd php8.2-fpm.service reload /etc/php/8.2/fpm/pool.d/www.conf
 install_file 0644 root root 8d900eeb2907a57cd2661134a4114acfba7d87538ad55cab334b54d3908d502d hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service
 install_file 0644 root root f5d97625dbc928819b1a914403d47e93479219d693bb5f2223aeabe254e2a103 hacompile-install-hyperdb.service restart /etc/systemd/system/hacompile-install-hyperdb.service
+install_file 0644 root root ddacd4f9ce7081a6711104ef0d71e13d316762aefeddb39d320a5fdc09393c31 hacompile-volume-backup-uploads.timer restart /etc/systemd/system/hacompile-volume-backup-uploads.service
+install_file 0644 root root 134630db58c31819980cb2b81c1c6bb38c469c79eea5ef139e0f536775dead4b hacompile-volume-backup-uploads.timer restart /etc/systemd/system/hacompile-volume-backup-uploads.timer
 install_file 0644 root root 453a2c84b66d8e9223c72f2fe14d4a93edc74796422d35a9418c7bf0550b3a6c hacompile-wp-cron.timer restart /etc/systemd/system/hacompile-wp-cron.service
 install_file 0644 root root 3f32670efee6d63de7aa5ee3799b004bbc9da561b40d4079df7ea83dd8544dab hacompile-wp-cron.timer restart /etc/systemd/system/hacompile-wp-cron.timer
-install_file 0644 root root 2a929542f73b51b2a940d7b8d43e9a12d127c1dd4755b7482fcdb38e8d7a5c3a - - /etc/systemd/system/hacompile.target
+install_file 0644 root root adcfc4d2a938ee0bab6a164fbb00b3acf8f3ea32676bc68fc9f9cdb5ddc4f949 - - /etc/systemd/system/hacompile.target
 install_file 0644 root root b2bbcb452a9b881e16c3b6f3216525736564f66ad634a2c7dff72696e304b166 hacompile-firewall.service restart /etc/systemd/system/nftables.service.d/hacompile-firewall.conf
 install_file 0644 root root e06452191c0ec64c1abeea6892a1fa4e4330ecc78f5827077a9547a8c0de43cf nginx.service restart /etc/systemd/system/nginx.service.d/hacompile-restart.conf
 install_file 0644 root root 3fd271464fcd5fc1f296837c9718c0b89b0c56401285385755017a6b733f9d98 nginx.service restart /etc/systemd/system/nginx.service.d/hacompile.conf
@@ -246,8 +248,9 @@ install_file 0644 root root 416736eb0de73e0f586767f5e5b6149bc60511eff18c3e698803
 install_file 0644 root root ee356a25f99cf8a87c374a8bcac490a6467984e19612882108c01581b57001d4 'var-lib-wordpress-wp\x2dcontent-uploads.mount' restart '/etc/systemd/system/var-lib-wordpress-wp\x2dcontent-uploads.mount'
 install_file 0640 root www-data 60cc3c4e1538d771232fd6dda6b3da9ce7a6ef4762fe93bf2461d29a3ef2984e php8.2-fpm.service reload /etc/wordpress/config-example.org.php
 install_file 0640 root www-data f510d02ccd8a0b83d7e65405ba26ee55b81b98bdee53d2cc385ad02c2aa2518a php8.2-fpm.service reload /etc/wordpress/db-config.php
-install_file 0755 root root d7bcce8c55c74346db17b165c81051dd7a74bbc45ce65c36781417939e02b130 - - /usr/local/sbin/hacompile-health
+install_file 0755 root root 6020840e334fd8331b781f310daca624c869a07c48ab43682a42b2f31f8e3d88 - - /usr/local/sbin/hacompile-health
 install_file 0755 root root 31c80dcd00b0871544009bad50c7071ac94401e628d72199b1a79e1aa01852c9 hacompile-install-hyperdb.service restart /usr/local/sbin/hacompile-install-hyperdb
+install_file 0755 root root 2a836a2c231d8bcf9d2ba2bd0d78baef4cf58546924d20a99335eebde5b723f8 hacompile-volume-backup-uploads.timer restart /usr/local/sbin/hacompile-volume-backup-uploads
 stop_dropped
 remove_dropped
 save_state
@@ -262,6 +265,7 @@ else
   ensure_enabled hacompile-firewall.service
   ensure_enabled hacompile-install-hyperdb.service
   ensure_enabled 'var-lib-wordpress-wp\x2dcontent-uploads.mount'
+  ensure_enabled hacompile-volume-backup-uploads.timer
   ensure_enabled hacompile-wp-cron.timer
   for unit in "${services[@]}"; do ensure_service "$unit"; done
 fi

@@ -24,18 +24,20 @@ PREPARE hacompile_stmt FROM @hacompile_sql;
 EXECUTE hacompile_stmt;
 DEALLOCATE PREPARE hacompile_stmt;
 
--- Kept local (sql_log_bin = 0): the replication accounts only admit the
--- replicas to this server. Logged, they would be copied to every replica,
--- which never serves replication: an account with nothing to do there.
-SET SESSION sql_log_bin = 0;
+-- Replicated too, for every member's address (this server's included): a
+-- promoted replica must serve replication at once, and the demoted primary
+-- must be able to follow it. The binary log carries only the hash (MariaDB)
+-- or what the server itself logs (MySQL), never the password.
+CREATE USER IF NOT EXISTS 'repl'@'10.10.0.31' IDENTIFIED BY PASSWORD '*2E0C09180A3746579C93927C6EA9AB74ECB8EFDB';
+ALTER USER 'repl'@'10.10.0.31' IDENTIFIED BY PASSWORD '*2E0C09180A3746579C93927C6EA9AB74ECB8EFDB';
+GRANT REPLICATION SLAVE ON *.* TO 'repl'@'10.10.0.31';
 CREATE USER IF NOT EXISTS 'repl'@'10.10.0.32' IDENTIFIED BY PASSWORD '*2E0C09180A3746579C93927C6EA9AB74ECB8EFDB';
 ALTER USER 'repl'@'10.10.0.32' IDENTIFIED BY PASSWORD '*2E0C09180A3746579C93927C6EA9AB74ECB8EFDB';
 GRANT REPLICATION SLAVE ON *.* TO 'repl'@'10.10.0.32';
--- Replication accounts of replicas that left the topology.
+-- Replication accounts of members that left the topology.
 SET @hacompile_stale = (SELECT GROUP_CONCAT(CONCAT(QUOTE(User), '@', QUOTE(Host)) SEPARATOR ', ')
-  FROM mysql.user WHERE User = 'repl' AND Host NOT IN ('10.10.0.32'));
+  FROM mysql.user WHERE User = 'repl' AND Host NOT IN ('10.10.0.31', '10.10.0.32'));
 SET @hacompile_sql = IF(@hacompile_stale IS NULL, 'DO 0', CONCAT('DROP USER IF EXISTS ', @hacompile_stale));
 PREPARE hacompile_stmt FROM @hacompile_sql;
 EXECUTE hacompile_stmt;
 DEALLOCATE PREPARE hacompile_stmt;
-SET SESSION sql_log_bin = 1;
