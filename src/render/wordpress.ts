@@ -8,6 +8,7 @@ import { hostByName, rolesOf, type Database, type Graph, type Host, type Pool } 
 import { SALT_NAMES } from "../secrets.js";
 import { renderTemplate } from "./ejs.js";
 import { NGINX_HTTPD_PACKAGE } from "./nginx-main.js";
+import { CRON_MAX_SECONDS } from "./timeouts.js";
 import { execLine, php } from "./quote.js";
 import { unitFile } from "./systemd-unit.js";
 import { file, type Contribution, type HostFile, type RenderContext, type Renderer, type ServiceSpec } from "./types.js";
@@ -139,7 +140,7 @@ export function tablePrefix(db: Database, pool: Pool): string {
 function cronArgv(graph: Graph, host: Host, pool: Pool): string[] {
   const prefix = poolPrefix(pool);
   const base = `http://${host.address}:${pool.port}${prefix === "/" ? "" : prefix}`;
-  return ["/usr/bin/curl", "-fsS", "--max-time", "300", "-o", "/dev/null", "-H", `Host: ${graph.site.domain}`, `${base}/wp-cron.php?doing_wp_cron`];
+  return ["/usr/bin/curl", "-fsS", "--max-time", String(CRON_MAX_SECONDS), "-o", "/dev/null", "-H", `Host: ${graph.site.domain}`, `${base}/wp-cron.php?doing_wp_cron`];
 }
 
 function cronFiles(graph: Graph, pool: Pool, argv: readonly string[]): HostFile[] {
