@@ -16,6 +16,7 @@ import { sysctl } from "./sysctl.js";
 import type { Renderer } from "./types.js";
 import { webNginx } from "./web-nginx.js";
 import { wordpress } from "./wordpress.js";
+import { wordpressInstall } from "./wordpress-install.js";
 
 export const renderers: readonly Renderer[] = [
   sysctl,
@@ -26,6 +27,7 @@ export const renderers: readonly Renderer[] = [
   webNginx,
   phpFpm,
   wordpress,
+  wordpressInstall,
   hyperdb,
   mysqlConfig,
   mysqlBootstrap,
