@@ -37,7 +37,8 @@ function installPhp(graph: Graph, host: Host, pool: Pool): HostFile {
     header: generatedBy(graph, `installs the WordPress site of pool ${pool.name} on ${host.name}`),
     domain: php(graph.site.domain),
     codeDir: php(`${WP_CODE_DIR}/`),
-    title: php(graph.site.title),
+    // The title is free text: it reaches PHP as base64, so that no character of it is PHP syntax.
+    titleBase64: php(Buffer.from(graph.site.title, "utf8").toString("base64")),
     adminUser: php(WP_ADMIN_USER),
     adminEmail: php(graph.site.adminEmail),
     passwordFile: php(WP_ADMIN_PASSWORD_FILE),
