@@ -11,9 +11,9 @@ import type { HostFile, HostPlan } from "../render/types.js";
 import { completeSecrets, type Secrets } from "../secrets.js";
 import { bundle, bundleFiles } from "../../targets/bundle/index.js";
 import { readTopology, report } from "../commands/common.js";
-import { LabError, run } from "./exec.js";
+import { LabError, must, run } from "./exec.js";
 import { bootHost, shInHost, startHolder } from "./hostns.js";
-import { CLIENT_PORT, clientAddress, hostNs, labLayout, switchPort, type LabLayout } from "./layout.js";
+import { adminClientAddress, CLIENT_PORT, clientAddress, hostNs, labLayout, switchPort, type LabLayout } from "./layout.js";
 import { addNode, createSwitch, labNamespaces } from "./netns.js";
 import { startSteps, topoOrder, type Step } from "./order.js";
 import { applySysctl, freshPackageState, mountPoint, runInstall, SYSTEMCTL_SHIM } from "./prepare.js";
@@ -218,6 +218,10 @@ export async function labUp(file: string, compiled: Compiled, log: (line: string
     saveState(layout.workDir, state);
   }
   await addNode(layout, state, "client", layout.client, CLIENT_PORT, "eth0", `${lab.clientAddress}/${prefix}`);
+  // Added second in the same subnet, so a secondary address: used only by
+  // requests that bind it (the lab's HTTP client), never as the default source.
+  const admin = adminClientAddress(graph);
+  if (admin !== undefined) await must("ip", ["-n", layout.client, "addr", "add", `${admin}/${prefix}`, "dev", "eth0"]);
   log(`network: ${graph.hosts.length} hosts and a client (${lab.clientAddress}) on a bridge in ${layout.sw} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
 
   const t1 = Date.now();
