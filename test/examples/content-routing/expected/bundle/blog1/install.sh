@@ -142,26 +142,30 @@ ensure_service() { # unit
 }
 
 if live; then
-  ensure_packages curl nftables nginx-light php8.2-fpm php8.2-mysql wordpress wordpress-theme-twentytwentythree
+  ensure_packages curl nftables nginx nginx-light php php8.2-cli php8.2-fpm php8.2-mysql wordpress wordpress-theme-twentytwentythree
 fi
 
 install_file 0644 root root ce0646d5f52fd7811b19f124f8f5fe3e8423b5157bfea119ac34a59785b768d8 hacompile-firewall.service /etc/hacompile/firewall.nft
-install_file 0644 root root a95146c84d301a0c25ab883f434b92a80ec78d2ed0bbd5b7e378ac122f4fc8e1 nginx.service /etc/nginx/hacompile/web-blog.conf
+install_file 0600 root root 0f00303c1de323d3a5a339d8493219c54f4aa03d0517bedf79382ab03671ed41 hacompile-wp-install.service /etc/hacompile/wordpress-admin-password
+install_file 0644 root root 2bd39de52332582cafd6d52fe206a68432341f01e104824a10155e9ccd89aa49 nginx.service /etc/nginx/hacompile/web-blog.conf
 install_file 0644 root root 174c20561909a880159779a0a47dd5a9d6935cf8b57c5f5fe8a3344233ae71da nginx.service /etc/nginx/nginx.conf
-install_file 0644 root root 160f5b5ca3f035ae4def0d127e3f5b291f742ebb13dfbea534002a347cbbf3fb php8.2-fpm.service /etc/php/8.2/fpm/pool.d/hacompile-blog.conf
+install_file 0644 root root ee76b0cdb8dc935c20ab6be53720bcfdc3737c248ec236170379c1eb160c91af php8.2-fpm.service /etc/php/8.2/fpm/pool.d/hacompile-blog.conf
 install_file 0644 root root e717b30b966ef8c657b2f08e351e0bb8d0d8c488c8161f072f34a245791eeb2b php8.2-fpm.service /etc/php/8.2/fpm/pool.d/www.conf
 install_file 0644 root root 52452672b06e1e94df3b52bcb8efd0618a065daa2af4c6afaecc2c18dfb61fbf hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service
 install_file 0644 root root cc58f6444ebe235622b7b1720bfaf8688afa9407efe38be95d0c74595e58ff4c hacompile-install-hyperdb.service /etc/systemd/system/hacompile-install-hyperdb.service
-install_file 0644 root root 39a2224f400e1c2c236365e43f5ebe32831692b749506483358ef063c52ed824 hacompile-wp-cron.timer /etc/systemd/system/hacompile-wp-cron.service
+install_file 0644 root root 028ee6386b30acdfcb45a769610a0ec4f669e9211daa3d9fc91991ebbefcb51e hacompile-wp-cron.timer /etc/systemd/system/hacompile-wp-cron.service
 install_file 0644 root root 8daee45d06cf55ee4c44f0320f9400af18f41a2fb4918b80037128407360eee7 hacompile-wp-cron.timer /etc/systemd/system/hacompile-wp-cron.timer
-install_file 0644 root root 2f83605ce386d4b2114e9fa228773c8eeb46033ebd77fc7fbd572df529296531 - /etc/systemd/system/hacompile.target
+install_file 0644 root root b63067f9c6a4bbaf8bf3feb5b6d906aa25f96fb6d25a0fd7fb15df68fd6619a7 hacompile-wp-install.service /etc/systemd/system/hacompile-wp-install.service
+install_file 0644 root root f647acbc941ad16136dc936029bda2b25978ea1805dc06a7612228243853bb26 - /etc/systemd/system/hacompile.target
 install_file 0644 root root 9616ce756716369e0d89e2c876043b0f25002f759ee59cc5f34dcfabc2f8e110 nginx.service /etc/systemd/system/nginx.service.d/hacompile-restart.conf
 install_file 0644 root root 8974b88d368fb2040872819efe459b5ca30046cc1f58d8d3fed582d6faca1be2 nginx.service /etc/systemd/system/nginx.service.d/hacompile.conf
 install_file 0644 root root 63922bdcc11e80df98f73526d87fbe4cafbb9d1184bd27b1c830f8a3caaae6f1 php8.2-fpm.service /etc/systemd/system/php8.2-fpm.service.d/hacompile-restart.conf
 install_file 0644 root root ab74dedf4beec4c8a157bcdfe771004d678564c64df4e957751c7d98dd8940eb php8.2-fpm.service /etc/systemd/system/php8.2-fpm.service.d/hacompile.conf
 install_file 0640 root www-data e72b208ec8e1b88f2924ca139b5a9a8bb0ee9df7984d8ecdfb1a45c9aaff8aec php8.2-fpm.service /etc/wordpress/config-example.org.php
 install_file 0640 root www-data a8e4d1461359cbf81265e77d5abd17fe46a6812cc1c91395c9a0df59542902d7 php8.2-fpm.service /etc/wordpress/db-config.php
-install_file 0755 root root 12a1681d61d0fdb09a591895748e2ea8eda37bb333610d311fd3f2192e4fefd2 hacompile-install-hyperdb.service /usr/local/sbin/hacompile-install-hyperdb
+install_file 0644 root root 495372b8cc571afddd5c94aaccb5a90fd36c6e09374f666e53b89c8a9245d70b hacompile-wp-install.service /usr/local/lib/hacompile/wp-install.php
+install_file 0755 root root 86c7f31bbdf846359e702afd2cde2ef68e5f77c8bca5e62195b9adfb37693053 hacompile-install-hyperdb.service /usr/local/sbin/hacompile-install-hyperdb
+install_file 0755 root root 8b0a33d4c502d7d9c5a1fd2a76e8fb180c08bfb0129edc878372e817f635f57f hacompile-wp-install.service /usr/local/sbin/hacompile-wp-install
 
 if ! live; then
   if ((${#restart[@]} > 0)); then say "--root: not restarting ${!restart[*]}"; fi
@@ -171,12 +175,14 @@ else
   ensure_enabled hacompile-firewall.service
   ensure_enabled hacompile-install-hyperdb.service
   ensure_enabled hacompile-wp-cron.timer
+  ensure_enabled hacompile-wp-install.service
   # Dependencies first; periodic jobs through their timers.
   ensure_service hacompile-firewall.service
   ensure_service hacompile-install-hyperdb.service
   ensure_service php8.2-fpm.service
   ensure_service nginx.service
   ensure_service hacompile-wp-cron.timer
+  ensure_service hacompile-wp-install.service
 fi
 
 if ((changes == 0)); then say "no changes"; else say "$changes change(s)"; fi

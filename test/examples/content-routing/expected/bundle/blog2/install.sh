@@ -142,13 +142,13 @@ ensure_service() { # unit
 }
 
 if live; then
-  ensure_packages curl nftables nginx-light php8.2-fpm php8.2-mysql wordpress wordpress-theme-twentytwentythree
+  ensure_packages curl nftables nginx nginx-light php php8.2-fpm php8.2-mysql wordpress wordpress-theme-twentytwentythree
 fi
 
 install_file 0644 root root c0d758f20fce4e6403c2ade175509617cdaefd2a7596b2365614443deeda1740 hacompile-firewall.service /etc/hacompile/firewall.nft
-install_file 0644 root root 2e8a470b497798b8dff9a48fa54787de20e4a27548970ad4a1096a5c211f3f23 nginx.service /etc/nginx/hacompile/web-blog.conf
+install_file 0644 root root aca82566fa2be4439fb82cbc35d7a7853356cd1b763743d71e4ee353b8148fa8 nginx.service /etc/nginx/hacompile/web-blog.conf
 install_file 0644 root root 174c20561909a880159779a0a47dd5a9d6935cf8b57c5f5fe8a3344233ae71da nginx.service /etc/nginx/nginx.conf
-install_file 0644 root root d94a7ed1c31185b0c16afcb6d4933459ac8ca5b8536cbaf2fb02f477cbab502a php8.2-fpm.service /etc/php/8.2/fpm/pool.d/hacompile-blog.conf
+install_file 0644 root root 59044a732fe150708bc35e079ed816dce15953d6d64772bfbc27042f3175e87b php8.2-fpm.service /etc/php/8.2/fpm/pool.d/hacompile-blog.conf
 install_file 0644 root root e717b30b966ef8c657b2f08e351e0bb8d0d8c488c8161f072f34a245791eeb2b php8.2-fpm.service /etc/php/8.2/fpm/pool.d/www.conf
 install_file 0644 root root 52452672b06e1e94df3b52bcb8efd0618a065daa2af4c6afaecc2c18dfb61fbf hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service
 install_file 0644 root root cc58f6444ebe235622b7b1720bfaf8688afa9407efe38be95d0c74595e58ff4c hacompile-install-hyperdb.service /etc/systemd/system/hacompile-install-hyperdb.service
@@ -159,7 +159,7 @@ install_file 0644 root root 63922bdcc11e80df98f73526d87fbe4cafbb9d1184bd27b1c830
 install_file 0644 root root ab74dedf4beec4c8a157bcdfe771004d678564c64df4e957751c7d98dd8940eb php8.2-fpm.service /etc/systemd/system/php8.2-fpm.service.d/hacompile.conf
 install_file 0640 root www-data 587800e50741660012c0841ddf12a8aab28d40ffd004a4cbb5f153895df3ae89 php8.2-fpm.service /etc/wordpress/config-example.org.php
 install_file 0640 root www-data 18162d766e8a5868512a09b20c89e459085c238bae5ee73f62c1debd9b82047c php8.2-fpm.service /etc/wordpress/db-config.php
-install_file 0755 root root 12a1681d61d0fdb09a591895748e2ea8eda37bb333610d311fd3f2192e4fefd2 hacompile-install-hyperdb.service /usr/local/sbin/hacompile-install-hyperdb
+install_file 0755 root root 86c7f31bbdf846359e702afd2cde2ef68e5f77c8bca5e62195b9adfb37693053 hacompile-install-hyperdb.service /usr/local/sbin/hacompile-install-hyperdb
 
 if ! live; then
   if ((${#restart[@]} > 0)); then say "--root: not restarting ${!restart[*]}"; fi

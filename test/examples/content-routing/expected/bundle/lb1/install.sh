@@ -148,7 +148,7 @@ fi
 
 install_file 0644 root root 0bd513b673e975142a2ef86a9672d0bd6ab037b6c55c9f257705dd23167bfff5 hacompile-firewall.service /etc/hacompile/firewall.nft
 install_file 0644 root root c02424afed015b348c9c8fce5a77c9fb3948ad3ce99a8187513baf2c401369f9 keepalived.service /etc/keepalived/keepalived.conf
-install_file 0644 root root 47d53d7c5fa459b5459709b0a307b4b4a12198a7131f4671303594aad2bde84b nginx.service /etc/nginx/hacompile/lb.conf
+install_file 0644 root root b1024c746c1a0d517a26e49a30598d185911d380379a3ef997841941e28b323f nginx.service /etc/nginx/hacompile/lb.conf
 install_file 0644 root root 174c20561909a880159779a0a47dd5a9d6935cf8b57c5f5fe8a3344233ae71da nginx.service /etc/nginx/nginx.conf
 install_file 0644 root root cadcdf43f5d5fd1dce4d5e1369e6c5f8f73088e485aa714ebd46cf4b39236b1f - /etc/sysctl.d/60-hacompile.conf
 install_file 0644 root root 52452672b06e1e94df3b52bcb8efd0618a065daa2af4c6afaecc2c18dfb61fbf hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service

@@ -142,26 +142,30 @@ ensure_service() { # unit
 }
 
 if live; then
-  ensure_packages curl nftables nginx-light php8.2-fpm php8.2-mysql wordpress wordpress-theme-twentytwentythree
+  ensure_packages curl nftables nginx nginx-light php php8.2-cli php8.2-fpm php8.2-mysql wordpress wordpress-theme-twentytwentythree
 fi
 
 install_file 0644 root root b3773fa6e42c2fa50ee98b6bf8e8820aa1752aed7d2c661b8c8ed3b462526764 hacompile-firewall.service /etc/hacompile/firewall.nft
-install_file 0644 root root e65d2406775f78cf396ebe7b014f54f55669d2333b720febf8a632d583446e63 nginx.service /etc/nginx/hacompile/web-web.conf
+install_file 0600 root root 0f00303c1de323d3a5a339d8493219c54f4aa03d0517bedf79382ab03671ed41 hacompile-wp-install.service /etc/hacompile/wordpress-admin-password
+install_file 0644 root root 2f3c148c8348633959cd586f820bb96ef240ef28dee4013424285ec7a16e6e22 nginx.service /etc/nginx/hacompile/web-web.conf
 install_file 0644 root root 174c20561909a880159779a0a47dd5a9d6935cf8b57c5f5fe8a3344233ae71da nginx.service /etc/nginx/nginx.conf
-install_file 0644 root root 3c07559a4469a024b94f3b11d93147f31d78a943639793409e6ea21ba9a481fa php8.2-fpm.service /etc/php/8.2/fpm/pool.d/hacompile-web.conf
+install_file 0644 root root 74a6766b2a0d2c4b7510d6543401cf30799e4cc83cc3a5bf18a665fe9fd515d5 php8.2-fpm.service /etc/php/8.2/fpm/pool.d/hacompile-web.conf
 install_file 0644 root root e717b30b966ef8c657b2f08e351e0bb8d0d8c488c8161f072f34a245791eeb2b php8.2-fpm.service /etc/php/8.2/fpm/pool.d/www.conf
 install_file 0644 root root 52452672b06e1e94df3b52bcb8efd0618a065daa2af4c6afaecc2c18dfb61fbf hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service
 install_file 0644 root root cc58f6444ebe235622b7b1720bfaf8688afa9407efe38be95d0c74595e58ff4c hacompile-install-hyperdb.service /etc/systemd/system/hacompile-install-hyperdb.service
-install_file 0644 root root b1aac714b591d46917ee849db0047002ee1ef1499c1c6c136baa98d8af29ea32 hacompile-wp-cron.timer /etc/systemd/system/hacompile-wp-cron.service
+install_file 0644 root root 1b1dba7cbdce763cbbe9363a49257e8e87d721128a27cc9a859d69a01c4d5a96 hacompile-wp-cron.timer /etc/systemd/system/hacompile-wp-cron.service
 install_file 0644 root root 41d0463b020f7852dfd4a48dfb24ae707958003a735d8182db4dbe7af107a058 hacompile-wp-cron.timer /etc/systemd/system/hacompile-wp-cron.timer
-install_file 0644 root root 05dfb73c19ae1df613d52d7c7d7431e6931a9d82e9cb4a5df6427818e59ec064 - /etc/systemd/system/hacompile.target
+install_file 0644 root root 9491aa6558b0723b29fa8f8038acbadaf3bf05e9f2ead542fa3d16f7e53f6b4d hacompile-wp-install.service /etc/systemd/system/hacompile-wp-install.service
+install_file 0644 root root c0e95d9bbd8ba0e293593d10845e3a3ae92583009b73f0ae9685f05dad436619 - /etc/systemd/system/hacompile.target
 install_file 0644 root root 9616ce756716369e0d89e2c876043b0f25002f759ee59cc5f34dcfabc2f8e110 nginx.service /etc/systemd/system/nginx.service.d/hacompile-restart.conf
 install_file 0644 root root 8974b88d368fb2040872819efe459b5ca30046cc1f58d8d3fed582d6faca1be2 nginx.service /etc/systemd/system/nginx.service.d/hacompile.conf
 install_file 0644 root root 63922bdcc11e80df98f73526d87fbe4cafbb9d1184bd27b1c830f8a3caaae6f1 php8.2-fpm.service /etc/systemd/system/php8.2-fpm.service.d/hacompile-restart.conf
 install_file 0644 root root ab74dedf4beec4c8a157bcdfe771004d678564c64df4e957751c7d98dd8940eb php8.2-fpm.service /etc/systemd/system/php8.2-fpm.service.d/hacompile.conf
 install_file 0640 root www-data 7cf5b71e81653cf1c35a299235222b654aeda0dace7b99777b2863cb44e5d625 php8.2-fpm.service /etc/wordpress/config-example.org.php
 install_file 0640 root www-data a86e2d4caf7f2bac50f44f87107231ad27d2e3086b5337865a3f33536767a699 php8.2-fpm.service /etc/wordpress/db-config.php
-install_file 0755 root root 12a1681d61d0fdb09a591895748e2ea8eda37bb333610d311fd3f2192e4fefd2 hacompile-install-hyperdb.service /usr/local/sbin/hacompile-install-hyperdb
+install_file 0644 root root 7fda933a351cd0a8caf337138e31b944dc2f33ab34e1b3155147b5eae3bbc712 hacompile-wp-install.service /usr/local/lib/hacompile/wp-install.php
+install_file 0755 root root 86c7f31bbdf846359e702afd2cde2ef68e5f77c8bca5e62195b9adfb37693053 hacompile-install-hyperdb.service /usr/local/sbin/hacompile-install-hyperdb
+install_file 0755 root root 8b0a33d4c502d7d9c5a1fd2a76e8fb180c08bfb0129edc878372e817f635f57f hacompile-wp-install.service /usr/local/sbin/hacompile-wp-install
 
 if ! live; then
   if ((${#restart[@]} > 0)); then say "--root: not restarting ${!restart[*]}"; fi
@@ -171,12 +175,14 @@ else
   ensure_enabled hacompile-firewall.service
   ensure_enabled hacompile-install-hyperdb.service
   ensure_enabled hacompile-wp-cron.timer
+  ensure_enabled hacompile-wp-install.service
   # Dependencies first; periodic jobs through their timers.
   ensure_service hacompile-firewall.service
   ensure_service hacompile-install-hyperdb.service
   ensure_service php8.2-fpm.service
   ensure_service nginx.service
   ensure_service hacompile-wp-cron.timer
+  ensure_service hacompile-wp-install.service
 fi
 
 if ((changes == 0)); then say "no changes"; else say "$changes change(s)"; fi

@@ -142,13 +142,13 @@ ensure_service() { # unit
 }
 
 if live; then
-  ensure_packages curl nftables nginx-light php8.2-fpm php8.2-mysql wordpress wordpress-theme-twentytwentythree
+  ensure_packages curl nftables nginx nginx-light php php8.2-fpm php8.2-mysql wordpress wordpress-theme-twentytwentythree
 fi
 
 install_file 0644 root root 71c405bd59c36939cc3bff22073f165efe7f457c44d699503b1399e8767c6d8f hacompile-firewall.service /etc/hacompile/firewall.nft
-install_file 0644 root root 5caa5b95fcd11794f693ec2a9239bac8a33863ea7e793269df0d5a0fb9c1d87e nginx.service /etc/nginx/hacompile/web-web.conf
+install_file 0644 root root a578eca16ed12c49ce4341af69a42fc02e256b2689b8d0177d4cfbcee0cab010 nginx.service /etc/nginx/hacompile/web-web.conf
 install_file 0644 root root 174c20561909a880159779a0a47dd5a9d6935cf8b57c5f5fe8a3344233ae71da nginx.service /etc/nginx/nginx.conf
-install_file 0644 root root e6ee4249187013bd664339d1761c9a3a2a268ccf908e9ef50f0ad85e2c3efaf6 php8.2-fpm.service /etc/php/8.2/fpm/pool.d/hacompile-web.conf
+install_file 0644 root root 497ea6e76a9a6742de4f9cb4e289d5142558f7a87ffa9d814bd9a5c3253b1276 php8.2-fpm.service /etc/php/8.2/fpm/pool.d/hacompile-web.conf
 install_file 0644 root root e717b30b966ef8c657b2f08e351e0bb8d0d8c488c8161f072f34a245791eeb2b php8.2-fpm.service /etc/php/8.2/fpm/pool.d/www.conf
 install_file 0644 root root 52452672b06e1e94df3b52bcb8efd0618a065daa2af4c6afaecc2c18dfb61fbf hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service
 install_file 0644 root root cc58f6444ebe235622b7b1720bfaf8688afa9407efe38be95d0c74595e58ff4c hacompile-install-hyperdb.service /etc/systemd/system/hacompile-install-hyperdb.service
@@ -159,7 +159,7 @@ install_file 0644 root root 63922bdcc11e80df98f73526d87fbe4cafbb9d1184bd27b1c830
 install_file 0644 root root ab74dedf4beec4c8a157bcdfe771004d678564c64df4e957751c7d98dd8940eb php8.2-fpm.service /etc/systemd/system/php8.2-fpm.service.d/hacompile.conf
 install_file 0640 root www-data 59d323e88f061812302db330b848d35b7beaf6e70e45a3df722fb2101b46706f php8.2-fpm.service /etc/wordpress/config-example.org.php
 install_file 0640 root www-data 71e2aa030169a49edbea9eada10d5f2beffd7411855cab983a1765f8f012effb php8.2-fpm.service /etc/wordpress/db-config.php
-install_file 0755 root root 12a1681d61d0fdb09a591895748e2ea8eda37bb333610d311fd3f2192e4fefd2 hacompile-install-hyperdb.service /usr/local/sbin/hacompile-install-hyperdb
+install_file 0755 root root 86c7f31bbdf846359e702afd2cde2ef68e5f77c8bca5e62195b9adfb37693053 hacompile-install-hyperdb.service /usr/local/sbin/hacompile-install-hyperdb
 
 if ! live; then
   if ((${#restart[@]} > 0)); then say "--root: not restarting ${!restart[*]}"; fi

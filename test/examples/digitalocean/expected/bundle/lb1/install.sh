@@ -148,7 +148,7 @@ fi
 
 install_file 0644 root root 9528c3cddee4b94bee302362747d9c75f591a4deb2e0016d5a0d64d5cea638ff hacompile-firewall.service /etc/hacompile/firewall.nft
 install_file 0644 root root 331ec970c4e5714954060f279cd2ff996c9f890461263052e74e2d57fd8756e2 keepalived.service /etc/keepalived/keepalived.conf
-install_file 0644 root root 94fc9d0975e8d48dddb87d1ffe1cbb6cac0eb5d823f2c7ebf105ffd83963bf12 nginx.service /etc/nginx/hacompile/lb.conf
+install_file 0644 root root 454a8015184b0b92cc8e9bf76cdb25ebe927a91a4407c77b435be9e0fea31e98 nginx.service /etc/nginx/hacompile/lb.conf
 install_file 0644 root root e3a2ce108ee2f0c234e5e7b2176494014ddee306328af52d74bfa5cc8c46f574 nginx.service /etc/nginx/nginx.conf
 install_file 0644 root root 527019845c9b588611d4a947beb7e0adab897539fe7e2f35100cd924817c279b - /etc/sysctl.d/60-hacompile.conf
 install_file 0644 root root 8128fdf1c2309a3453c0711e82365c3620a530ee184dae68426bbcf5be6199da hacompile-do-reassert.timer /etc/systemd/system/hacompile-do-reassert.service

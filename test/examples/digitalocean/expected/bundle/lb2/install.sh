@@ -148,7 +148,7 @@ fi
 
 install_file 0644 root root 54eb60d78754c1cfb95e3856478c75a706b2fcf2a2442804719539bfaaf1f8da hacompile-firewall.service /etc/hacompile/firewall.nft
 install_file 0644 root root 3e86008a54e1d9d8eb3451e405bf4bd6a80d401c5f159ce15e84fa4fad74e082 keepalived.service /etc/keepalived/keepalived.conf
-install_file 0644 root root 94fc9d0975e8d48dddb87d1ffe1cbb6cac0eb5d823f2c7ebf105ffd83963bf12 nginx.service /etc/nginx/hacompile/lb.conf
+install_file 0644 root root 454a8015184b0b92cc8e9bf76cdb25ebe927a91a4407c77b435be9e0fea31e98 nginx.service /etc/nginx/hacompile/lb.conf
 install_file 0644 root root e3a2ce108ee2f0c234e5e7b2176494014ddee306328af52d74bfa5cc8c46f574 nginx.service /etc/nginx/nginx.conf
 install_file 0644 root root 527019845c9b588611d4a947beb7e0adab897539fe7e2f35100cd924817c279b - /etc/sysctl.d/60-hacompile.conf
 install_file 0644 root root 8128fdf1c2309a3453c0711e82365c3620a530ee184dae68426bbcf5be6199da hacompile-do-reassert.timer /etc/systemd/system/hacompile-do-reassert.service

@@ -146,7 +146,7 @@ if live; then
 fi
 
 install_file 0644 root root 6b5011eee73fc2e471f036f4f10ac3bd6170859c4ac1d27f230594bc7fc18caa hacompile-firewall.service /etc/hacompile/firewall.nft
-install_file 0644 root root 750220259ad4e387b71406831eb3d4ae29693272565f6e9b8da8abef40a512b5 nginx.service /etc/nginx/hacompile/web-web.conf
+install_file 0644 root root 68532ea88b8e9c9f378c0742114344d9cdb2f22018a03b61d410be2ba284966f nginx.service /etc/nginx/hacompile/web-web.conf
 install_file 0644 root root e3a2ce108ee2f0c234e5e7b2176494014ddee306328af52d74bfa5cc8c46f574 nginx.service /etc/nginx/nginx.conf
 install_file 0644 root root dbf095182e5839b0dcb816dd00b211a0a74fd16b29e346be4fb32a2920d57a83 hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service
 install_file 0644 root root b644213185920b17a616b3b77a0c5cf5d5be63b389dbe7a489491a0fcadd7951 - /etc/systemd/system/hacompile.target

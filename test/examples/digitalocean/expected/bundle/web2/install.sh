@@ -146,7 +146,7 @@ if live; then
 fi
 
 install_file 0644 root root 1d9eaa01233d249a29bb89b1699e458dd63a19992e0b23f3cd14c0333c78c63a hacompile-firewall.service /etc/hacompile/firewall.nft
-install_file 0644 root root e2f1df300c1753b5e24a417547f8a567bf4433061029083a587dc411cca8b897 nginx.service /etc/nginx/hacompile/web-web.conf
+install_file 0644 root root 1a5f5b8236b3d0dd7b5fa8ac9d1805a00e695af1c47c541466844c89adfbc4b1 nginx.service /etc/nginx/hacompile/web-web.conf
 install_file 0644 root root e3a2ce108ee2f0c234e5e7b2176494014ddee306328af52d74bfa5cc8c46f574 nginx.service /etc/nginx/nginx.conf
 install_file 0644 root root dbf095182e5839b0dcb816dd00b211a0a74fd16b29e346be4fb32a2920d57a83 hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service
 install_file 0644 root root 8720b46f6fed9db20eeaa79c4f65885cd5c1bcf51d056a7cd29f5f0065309ff2 - /etc/systemd/system/hacompile.target

@@ -148,7 +148,7 @@ fi
 
 install_file 0644 root root b306f4a44f7cc356a0ffb5ca9fcea487e9e3732a6fd23e9e51cd0e94d74b00b0 hacompile-firewall.service /etc/hacompile/firewall.nft
 install_file 0644 root root 766219ce56992fede8a3cd5cfc55634c4d4fcbf2a5a13376d2064b4cbbee3a32 keepalived.service /etc/keepalived/keepalived.conf
-install_file 0644 root root 34f0bea11bd028e3bb0074cb68ae430a47ae4588f28303b7b484a1002aa4c2dd nginx.service /etc/nginx/hacompile/lb.conf
+install_file 0644 root root 1cdc2d2d06d36c59b7a3740b3641b57176fe5145bd481e28c3df07e61d8b9894 nginx.service /etc/nginx/hacompile/lb.conf
 install_file 0644 root root 7463a6a23ac44c921dc236f77bf5f6e2c888aa89dffd2a1d971c0cf15b644456 nginx.service /etc/nginx/nginx.conf
 install_file 0644 root root 685f692b4f7f427a7f7557160f5cb6b318338c9ee88da4fadf7002a23c86458d - /etc/sysctl.d/60-hacompile.conf
 install_file 0644 root root 923c7514b9d7054aa9cc331467eb8822bd05822928c94e7aaa77e78ba2d8fb3f hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service

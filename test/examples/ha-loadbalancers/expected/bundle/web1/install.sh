@@ -146,7 +146,7 @@ if live; then
 fi
 
 install_file 0644 root root 7b27112b0cc1f2e888dd03edbf9aaa38b7245e87d2057dc78023fb61b96f04b2 hacompile-firewall.service /etc/hacompile/firewall.nft
-install_file 0644 root root b59e1133787dc259259f9bc6ab19f0a1e58c7489cad1d776aec4df5fe937bf18 nginx.service /etc/nginx/hacompile/web-web.conf
+install_file 0644 root root 196e9a849fa6d8e4e4efeea12c26cde68ef4105818dc12e3fac47b511e8c2207 nginx.service /etc/nginx/hacompile/web-web.conf
 install_file 0644 root root 7463a6a23ac44c921dc236f77bf5f6e2c888aa89dffd2a1d971c0cf15b644456 nginx.service /etc/nginx/nginx.conf
 install_file 0644 root root 923c7514b9d7054aa9cc331467eb8822bd05822928c94e7aaa77e78ba2d8fb3f hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service
 install_file 0644 root root 3ca258594c1de51844599b3095cf3288e23ded48656dd17ef804f7ae8b391572 - /etc/systemd/system/hacompile.target

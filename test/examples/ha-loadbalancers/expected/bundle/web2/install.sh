@@ -146,7 +146,7 @@ if live; then
 fi
 
 install_file 0644 root root 2c2370810df30f21b3c4c09e4f669ffadaa539e09822d437241145b185960fbd hacompile-firewall.service /etc/hacompile/firewall.nft
-install_file 0644 root root 40ea9eca085f21e04209018ed5e295bfaa70c46ec91c8fe620fd7e3b0a7105f3 nginx.service /etc/nginx/hacompile/web-web.conf
+install_file 0644 root root c9fd638ceca7fa0061826c392c2f65e77a82675f690b15c392c64b9e49949a04 nginx.service /etc/nginx/hacompile/web-web.conf
 install_file 0644 root root 7463a6a23ac44c921dc236f77bf5f6e2c888aa89dffd2a1d971c0cf15b644456 nginx.service /etc/nginx/nginx.conf
 install_file 0644 root root 923c7514b9d7054aa9cc331467eb8822bd05822928c94e7aaa77e78ba2d8fb3f hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service
 install_file 0644 root root cef3277aa5b9201c4243f4650e03ca3afc1d64934a53724334f842bb5ad470c1 - /etc/systemd/system/hacompile.target

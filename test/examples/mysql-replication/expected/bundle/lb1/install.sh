@@ -146,7 +146,7 @@ if live; then
 fi
 
 install_file 0644 root root 90fc7913db735e043f4ef8cc13d49e7ad4c9b01e2f505f498d0ecc3738485735 hacompile-firewall.service /etc/hacompile/firewall.nft
-install_file 0644 root root 451d2a08666df8dab3e540fbee06afc7b0732cce45c1025ad927a059217107ef nginx.service /etc/nginx/hacompile/lb.conf
+install_file 0644 root root 9e4a9864f5f12c6f6a4bb3170a0944e77d6eda0eb6370b99da3c099346a43187 nginx.service /etc/nginx/hacompile/lb.conf
 install_file 0644 root root 4007265ae342720e0b0868ca594e1899e573c4ff6ed6c230a97f90c67a80ddb0 nginx.service /etc/nginx/nginx.conf
 install_file 0644 root root 1c9ce3a27c120c9ddb6d131feea955bf8c0ba7857438de3ab36889a0070e9abd - /etc/sysctl.d/60-hacompile.conf
 install_file 0644 root root c6c60b0b801f9e795650b2f192e7f3660e20c5fb875dba5f6c7c00036bdfc8c3 hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service

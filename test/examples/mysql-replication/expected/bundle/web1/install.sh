@@ -142,26 +142,30 @@ ensure_service() { # unit
 }
 
 if live; then
-  ensure_packages curl nftables nginx-light php8.2-fpm php8.2-mysql wordpress wordpress-theme-twentytwentythree
+  ensure_packages curl nftables nginx nginx-light php php8.2-cli php8.2-fpm php8.2-mysql wordpress wordpress-theme-twentytwentythree
 fi
 
 install_file 0644 root root f45939807caf59f84ff0e9ae8510911ef05b41e2d7f6352fb663a1d28c7f2bc1 hacompile-firewall.service /etc/hacompile/firewall.nft
-install_file 0644 root root 7867f5096ae7aa03e23afa198d2e2bf6f4f42805df3028d229f4b8e774292769 nginx.service /etc/nginx/hacompile/web-web.conf
+install_file 0600 root root 0f00303c1de323d3a5a339d8493219c54f4aa03d0517bedf79382ab03671ed41 hacompile-wp-install.service /etc/hacompile/wordpress-admin-password
+install_file 0644 root root d628e648a8cfe36fab8a50301aee50f95a9cb07069fdce9fe18d4355f6c6200d nginx.service /etc/nginx/hacompile/web-web.conf
 install_file 0644 root root 4007265ae342720e0b0868ca594e1899e573c4ff6ed6c230a97f90c67a80ddb0 nginx.service /etc/nginx/nginx.conf
-install_file 0644 root root 0929032853c0815dcd85d3221e4c0b50caa450ce07c2a9d5d4760a6d01d3cb3e php8.2-fpm.service /etc/php/8.2/fpm/pool.d/hacompile-web.conf
+install_file 0644 root root 4160bd01e9e57651bd75e07ad9194588fd42f08c741eb4d16b50ea5942b45cb9 php8.2-fpm.service /etc/php/8.2/fpm/pool.d/hacompile-web.conf
 install_file 0644 root root 2aa8247b42f65b2e61726181389c75429704a761dc7e9022e57fa2df9c9137eb php8.2-fpm.service /etc/php/8.2/fpm/pool.d/www.conf
 install_file 0644 root root c6c60b0b801f9e795650b2f192e7f3660e20c5fb875dba5f6c7c00036bdfc8c3 hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service
 install_file 0644 root root bdbf2ffdfac43d8961c4410bf115315cb6a5a304edd042cba72be490c2384981 hacompile-install-hyperdb.service /etc/systemd/system/hacompile-install-hyperdb.service
-install_file 0644 root root 0300332dfd87266924ef974009ea2789e38f7d2853db74e5e26047ee08ba85c9 hacompile-wp-cron.timer /etc/systemd/system/hacompile-wp-cron.service
+install_file 0644 root root b57b00bcb52fdaf567ec35d02dfe24d333ea60c1aa2f89484449d621d314db1a hacompile-wp-cron.timer /etc/systemd/system/hacompile-wp-cron.service
 install_file 0644 root root d02a70991d4fb808dfe14d90ceebcb0f143d6d390793ff30576abe491e008757 hacompile-wp-cron.timer /etc/systemd/system/hacompile-wp-cron.timer
-install_file 0644 root root 2f527b974c693117d1e4030270bf7ab4e4a17dd7d4b45968b27002a5a8c81894 - /etc/systemd/system/hacompile.target
+install_file 0644 root root 8cc625934ef1679aa95aff9e7cb1c447d55eb64ef86663802a77d95c27e441f6 hacompile-wp-install.service /etc/systemd/system/hacompile-wp-install.service
+install_file 0644 root root 585f8d03c81cda25715a8be1be3b50a9a9cf48adf68f199ce10c0eecc1c38c90 - /etc/systemd/system/hacompile.target
 install_file 0644 root root c947a5c24fea5f30edd08fd386d216e69a21a0442d1e8ab985ade0d7a752fce8 nginx.service /etc/systemd/system/nginx.service.d/hacompile-restart.conf
 install_file 0644 root root 2bda1aa8f6cc034b58ce6ed0fb8101eb50dc80e210341fdbb4f89f6999ae688e nginx.service /etc/systemd/system/nginx.service.d/hacompile.conf
 install_file 0644 root root 064ec32f562b5eb657ae90d38c6d2fcf1ac23e3b7c3b6f9e89bf3682aa751333 php8.2-fpm.service /etc/systemd/system/php8.2-fpm.service.d/hacompile-restart.conf
 install_file 0644 root root a504db2098a9d30fc68c148205f98c3a20a423722cc832067b5701784df23758 php8.2-fpm.service /etc/systemd/system/php8.2-fpm.service.d/hacompile.conf
 install_file 0640 root www-data 7e68e9018d97329c64ac5d846deb5bb4369d6df0b36267eecdc4ff515b075099 php8.2-fpm.service /etc/wordpress/config-example.org.php
 install_file 0640 root www-data 501e61821347c8b252f51038cbaebd48e6d2a544df50d1538b22d4af095df994 php8.2-fpm.service /etc/wordpress/db-config.php
-install_file 0755 root root 7d28e0639e692032460ced292bc135f32905dc0bcd5f9d6e66a867c596c5df9c hacompile-install-hyperdb.service /usr/local/sbin/hacompile-install-hyperdb
+install_file 0644 root root 653a7dd53efc3579c58d11bc3a81376dae4c75220c08585872d543fe3fbb360f hacompile-wp-install.service /usr/local/lib/hacompile/wp-install.php
+install_file 0755 root root 7f5d848c877664c39b96a8929d6831577eb416f66ea673e73e467a6ed9a19f27 hacompile-install-hyperdb.service /usr/local/sbin/hacompile-install-hyperdb
+install_file 0755 root root 8dfd64322c543dd193849b09e96b55ad5d3a34fb1e5316dac037d4f31872ac53 hacompile-wp-install.service /usr/local/sbin/hacompile-wp-install
 
 if ! live; then
   if ((${#restart[@]} > 0)); then say "--root: not restarting ${!restart[*]}"; fi
@@ -171,12 +175,14 @@ else
   ensure_enabled hacompile-firewall.service
   ensure_enabled hacompile-install-hyperdb.service
   ensure_enabled hacompile-wp-cron.timer
+  ensure_enabled hacompile-wp-install.service
   # Dependencies first; periodic jobs through their timers.
   ensure_service hacompile-firewall.service
   ensure_service hacompile-install-hyperdb.service
   ensure_service php8.2-fpm.service
   ensure_service nginx.service
   ensure_service hacompile-wp-cron.timer
+  ensure_service hacompile-wp-install.service
 fi
 
 if ((changes == 0)); then say "no changes"; else say "$changes change(s)"; fi

@@ -142,13 +142,13 @@ ensure_service() { # unit
 }
 
 if live; then
-  ensure_packages curl nftables nginx-light php8.2-fpm php8.2-mysql wordpress wordpress-theme-twentytwentythree
+  ensure_packages curl nftables nginx nginx-light php php8.2-fpm php8.2-mysql wordpress wordpress-theme-twentytwentythree
 fi
 
 install_file 0644 root root d95bae8129540eb9aab1a0b8b785a383f4e839b0e7bc80aef5ddc6378fcfdd2b hacompile-firewall.service /etc/hacompile/firewall.nft
-install_file 0644 root root c7a0bf56ba32549c2f3caf4b05c450b1851472fa1e8d2e385e755be6b1925104 nginx.service /etc/nginx/hacompile/web-web.conf
+install_file 0644 root root 97d479c7da309996ce6c58548c6057a1686e2068f6046f791dea54f807f79e1d nginx.service /etc/nginx/hacompile/web-web.conf
 install_file 0644 root root 4007265ae342720e0b0868ca594e1899e573c4ff6ed6c230a97f90c67a80ddb0 nginx.service /etc/nginx/nginx.conf
-install_file 0644 root root 83b2deed5bc0bb78167a44005672ac6c7b5c3f889ca2a4e4a6f663cce53ec09b php8.2-fpm.service /etc/php/8.2/fpm/pool.d/hacompile-web.conf
+install_file 0644 root root d1a8b4ee5caa1cb8c1d75a1390b31ca7339e736dbe77981036be9c1d6bbcd073 php8.2-fpm.service /etc/php/8.2/fpm/pool.d/hacompile-web.conf
 install_file 0644 root root 2aa8247b42f65b2e61726181389c75429704a761dc7e9022e57fa2df9c9137eb php8.2-fpm.service /etc/php/8.2/fpm/pool.d/www.conf
 install_file 0644 root root c6c60b0b801f9e795650b2f192e7f3660e20c5fb875dba5f6c7c00036bdfc8c3 hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service
 install_file 0644 root root bdbf2ffdfac43d8961c4410bf115315cb6a5a304edd042cba72be490c2384981 hacompile-install-hyperdb.service /etc/systemd/system/hacompile-install-hyperdb.service
@@ -159,7 +159,7 @@ install_file 0644 root root 064ec32f562b5eb657ae90d38c6d2fcf1ac23e3b7c3b6f9e89bf
 install_file 0644 root root a504db2098a9d30fc68c148205f98c3a20a423722cc832067b5701784df23758 php8.2-fpm.service /etc/systemd/system/php8.2-fpm.service.d/hacompile.conf
 install_file 0640 root www-data 0d0699f7715f79c3349d9dd0a90aa988f49a80f7e357288c945bc26606035c22 php8.2-fpm.service /etc/wordpress/config-example.org.php
 install_file 0640 root www-data d16278efae38a87b79cd33d4465f7d341120419e313bea0abf54f6a517a22232 php8.2-fpm.service /etc/wordpress/db-config.php
-install_file 0755 root root 7d28e0639e692032460ced292bc135f32905dc0bcd5f9d6e66a867c596c5df9c hacompile-install-hyperdb.service /usr/local/sbin/hacompile-install-hyperdb
+install_file 0755 root root 7f5d848c877664c39b96a8929d6831577eb416f66ea673e73e467a6ed9a19f27 hacompile-install-hyperdb.service /usr/local/sbin/hacompile-install-hyperdb
 
 if ! live; then
   if ((${#restart[@]} > 0)); then say "--root: not restarting ${!restart[*]}"; fi

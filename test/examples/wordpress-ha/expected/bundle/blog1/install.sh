@@ -142,28 +142,35 @@ ensure_service() { # unit
 }
 
 if live; then
-  ensure_packages curl glusterfs-client nftables nginx-light php8.2-fpm php8.2-mysql wordpress wordpress-theme-twentytwentythree
+  ensure_packages curl glusterfs-client nftables nginx nginx-light php php8.2-cli php8.2-fpm php8.2-mysql wordpress wordpress-theme-twentytwentythree
 fi
 
 install_file 0644 root root 0930f8dd078284247c6eeeda3bb7f1d9a8faa794657d652accdc2078585f1ec0 hacompile-firewall.service /etc/hacompile/firewall.nft
-install_file 0644 root root cb547bd0ed20838c4621b376c70836894b290a1682bb6a1b2af38552f8bc4793 nginx.service /etc/nginx/hacompile/web-blog.conf
+install_file 0600 root root 0f00303c1de323d3a5a339d8493219c54f4aa03d0517bedf79382ab03671ed41 hacompile-wp-install.service /etc/hacompile/wordpress-admin-password
+install_file 0644 root root bd368604a58f6d9c9d4eeb9f83abd9b7047a4ea3fabf62013dba7c79c2b71d5f nginx.service /etc/nginx/hacompile/web-blog.conf
 install_file 0644 root root 1369131d771a6f936e6d8a04264cf8c3e93f98d0daf4937665a244a894be1dfb nginx.service /etc/nginx/nginx.conf
-install_file 0644 root root 24ea580b1dbb61489d4a1fbe22dacefb78aded29be24529684ee5f287a388f45 php8.2-fpm.service /etc/php/8.2/fpm/pool.d/hacompile-blog.conf
+install_file 0644 root root 88460ab59df06bbad4fcc56a557ae5c6d0342cd45d021ca0c73391af2dbeb24e php8.2-fpm.service /etc/php/8.2/fpm/pool.d/hacompile-blog.conf
 install_file 0644 root root c6b99eb510d4990b129a23af2342f353a6c7d9243bf831cd2fd29ad724133bb3 php8.2-fpm.service /etc/php/8.2/fpm/pool.d/www.conf
 install_file 0644 root root 4248c6061e283520249c85e16499b2b85042e45d1d71fd72a03d43859bd1661d hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service
+install_file 0644 root root 714543344567227e29ccaeade5b652aa1ec6c031273d7a37c250ed7343656905 hacompile-gluster-mount.timer /etc/systemd/system/hacompile-gluster-mount.service
+install_file 0644 root root df4f0da3e27cfc1e8f35e87a90df2960d257507442e166669ba02e41a3af8e8f hacompile-gluster-mount.timer /etc/systemd/system/hacompile-gluster-mount.timer
 install_file 0644 root root 441c2943a8af229a42045d5d27d1c41cdb35d0fd4d09ad4a5b37ea47375efd77 hacompile-install-hyperdb.service /etc/systemd/system/hacompile-install-hyperdb.service
-install_file 0644 root root 5c1ad9abeef0633bf8e3c982d343cc7c2fb6954487819d3898a920e87071ae30 hacompile-wp-cron.timer /etc/systemd/system/hacompile-wp-cron.service
+install_file 0644 root root c21b42bdc591ebb377d875e63e8b74ad02eb0fd9fc5447bb18c5d817fdb1e64f hacompile-wp-cron.timer /etc/systemd/system/hacompile-wp-cron.service
 install_file 0644 root root d323b7427642e1bed980a94acdb054e986e3e7acc17de7535e9c67cf19de0764 hacompile-wp-cron.timer /etc/systemd/system/hacompile-wp-cron.timer
-install_file 0644 root root 92a6de747f1606a9eb4332e0c6de33e59505964cd5129d39bc75caaf8acd3191 - /etc/systemd/system/hacompile.target
+install_file 0644 root root ffcbddbc1cab23ca5bca459ff1bf49970a76ed87b6a01d1e1ba508e1dd2533f7 hacompile-wp-install.service /etc/systemd/system/hacompile-wp-install.service
+install_file 0644 root root cf949770898e9944107793b51f8fc3b5886bfcafd62f052ff33cc34edb914c06 - /etc/systemd/system/hacompile.target
 install_file 0644 root root 89efab1876e610fcd336e51e8dfa09d1ff424236bde2e9502b986987bf9dbe15 nginx.service /etc/systemd/system/nginx.service.d/hacompile-restart.conf
 install_file 0644 root root 32a587cea4aed2595203e458d58c4357f6746475a991d64ef521461926af362c nginx.service /etc/systemd/system/nginx.service.d/hacompile.conf
-install_file 0644 root root fc1e7dca5ee7f5cc86e1bce235f1f415320bc06217563e7ceecb9ccc76d21bdf php8.2-fpm.service /etc/systemd/system/php8.2-fpm.service.d/hacompile-mounts.conf
+install_file 0644 root root f72dddfd05c6705f0b045c8de4f1b01a32c3a01ce2c1b140df9cac4d6317a380 php8.2-fpm.service /etc/systemd/system/php8.2-fpm.service.d/hacompile-mounts.conf
 install_file 0644 root root 816082f2a23e49af13fec6a5fc6c3619a465bdbfca5b673e22121b13a26e2318 php8.2-fpm.service /etc/systemd/system/php8.2-fpm.service.d/hacompile-restart.conf
 install_file 0644 root root 3c2083918770511ffc5d097a4f2bb11154708fdf56e120f01bd0d9d81eacd226 php8.2-fpm.service /etc/systemd/system/php8.2-fpm.service.d/hacompile.conf
 install_file 0644 root root bd891f7d691b3ae344b30d219f0e10531679a0549fad28f7a650395b07e32a0f 'var-lib-wordpress-wp\x2dcontent-uploads.mount' '/etc/systemd/system/var-lib-wordpress-wp\x2dcontent-uploads.mount'
 install_file 0640 root www-data 697a3be45b0c98ee2dcdd0ce1a042a53f9cf4c24a1992d8ac5f3c8d795ae381d php8.2-fpm.service /etc/wordpress/config-example.org.php
 install_file 0640 root www-data dc320266f312cc0b4cbc5f453f651452617b1cbaaacec3bb42b11cd9410c0b1a php8.2-fpm.service /etc/wordpress/db-config.php
-install_file 0755 root root edd11e1dd0268e24b197014a4870d234ef804024b3b30cac22b15dffcbea892d hacompile-install-hyperdb.service /usr/local/sbin/hacompile-install-hyperdb
+install_file 0644 root root 211ee685b6f4832b69015963d96b2396387e8015c0864d7ef45fa0426ed50692 hacompile-wp-install.service /usr/local/lib/hacompile/wp-install.php
+install_file 0755 root root 00cd526caf1b90f61629a19b415ddf9fef1f1fac0e2670306c8ce00873165e8c hacompile-gluster-mount.timer /usr/local/sbin/hacompile-gluster-mount
+install_file 0755 root root 6a31eca3875e7f6d14c98225c64d46bffce21d8a2f937c2e23d7038d9d328a15 hacompile-install-hyperdb.service /usr/local/sbin/hacompile-install-hyperdb
+install_file 0755 root root 04f327f98da2c4f2c6497f8782c2dd277f47b410e016aa9e5f3f9bb5f0135bc6 hacompile-wp-install.service /usr/local/sbin/hacompile-wp-install
 
 if ! live; then
   if ((${#restart[@]} > 0)); then say "--root: not restarting ${!restart[*]}"; fi
@@ -171,16 +178,20 @@ else
   if ((units_changed)); then systemctl daemon-reload; fi
   ensure_enabled hacompile.target
   ensure_enabled hacompile-firewall.service
+  ensure_enabled hacompile-gluster-mount.timer
   ensure_enabled hacompile-install-hyperdb.service
   ensure_enabled 'var-lib-wordpress-wp\x2dcontent-uploads.mount'
   ensure_enabled hacompile-wp-cron.timer
+  ensure_enabled hacompile-wp-install.service
   # Dependencies first; periodic jobs through their timers.
   ensure_service hacompile-firewall.service
+  ensure_service hacompile-gluster-mount.timer
   ensure_service hacompile-install-hyperdb.service
   ensure_service 'var-lib-wordpress-wp\x2dcontent-uploads.mount'
   ensure_service php8.2-fpm.service
   ensure_service nginx.service
   ensure_service hacompile-wp-cron.timer
+  ensure_service hacompile-wp-install.service
 fi
 
 if ((changes == 0)); then say "no changes"; else say "$changes change(s)"; fi

@@ -142,26 +142,29 @@ ensure_service() { # unit
 }
 
 if live; then
-  ensure_packages curl glusterfs-client nftables nginx-light php8.2-fpm php8.2-mysql wordpress wordpress-theme-twentytwentythree
+  ensure_packages curl glusterfs-client nftables nginx nginx-light php php8.2-fpm php8.2-mysql wordpress wordpress-theme-twentytwentythree
 fi
 
 install_file 0644 root root e2f5a821c3c133205f105c1be0a6f36653e03ddf4bab5c3836be80a4401636cf hacompile-firewall.service /etc/hacompile/firewall.nft
-install_file 0644 root root 757d35232fb5ea5568b7bc53778c9673fa9aeda58ef7d850946ce2b567bbc245 nginx.service /etc/nginx/hacompile/web-blog.conf
+install_file 0644 root root 716c0c59948a907128778c53d816167f0c83fe793f6cfe5f2ee975c8c7bf5480 nginx.service /etc/nginx/hacompile/web-blog.conf
 install_file 0644 root root 1369131d771a6f936e6d8a04264cf8c3e93f98d0daf4937665a244a894be1dfb nginx.service /etc/nginx/nginx.conf
-install_file 0644 root root 1e89f79282e8d7ff754ba2d5444b6d9076ed1f5e9fc0fd628a8876d8d19b3c1f php8.2-fpm.service /etc/php/8.2/fpm/pool.d/hacompile-blog.conf
+install_file 0644 root root f32ce1e651768b48b03b1a64ecd1548b3755f9e4850b22d67c0a3d3a02134b13 php8.2-fpm.service /etc/php/8.2/fpm/pool.d/hacompile-blog.conf
 install_file 0644 root root c6b99eb510d4990b129a23af2342f353a6c7d9243bf831cd2fd29ad724133bb3 php8.2-fpm.service /etc/php/8.2/fpm/pool.d/www.conf
 install_file 0644 root root 4248c6061e283520249c85e16499b2b85042e45d1d71fd72a03d43859bd1661d hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service
+install_file 0644 root root 714543344567227e29ccaeade5b652aa1ec6c031273d7a37c250ed7343656905 hacompile-gluster-mount.timer /etc/systemd/system/hacompile-gluster-mount.service
+install_file 0644 root root df4f0da3e27cfc1e8f35e87a90df2960d257507442e166669ba02e41a3af8e8f hacompile-gluster-mount.timer /etc/systemd/system/hacompile-gluster-mount.timer
 install_file 0644 root root 441c2943a8af229a42045d5d27d1c41cdb35d0fd4d09ad4a5b37ea47375efd77 hacompile-install-hyperdb.service /etc/systemd/system/hacompile-install-hyperdb.service
-install_file 0644 root root c5187e9d118578274fa8c23ccf1aba1379eeff2ef7b865c5a9a91bcbeb8bc9a7 - /etc/systemd/system/hacompile.target
+install_file 0644 root root 24fed96191000a14ed4437265fb4b12c8ddaa3f16f8e9a33adf4681fad4f32d3 - /etc/systemd/system/hacompile.target
 install_file 0644 root root 89efab1876e610fcd336e51e8dfa09d1ff424236bde2e9502b986987bf9dbe15 nginx.service /etc/systemd/system/nginx.service.d/hacompile-restart.conf
 install_file 0644 root root 32a587cea4aed2595203e458d58c4357f6746475a991d64ef521461926af362c nginx.service /etc/systemd/system/nginx.service.d/hacompile.conf
-install_file 0644 root root fc1e7dca5ee7f5cc86e1bce235f1f415320bc06217563e7ceecb9ccc76d21bdf php8.2-fpm.service /etc/systemd/system/php8.2-fpm.service.d/hacompile-mounts.conf
+install_file 0644 root root f72dddfd05c6705f0b045c8de4f1b01a32c3a01ce2c1b140df9cac4d6317a380 php8.2-fpm.service /etc/systemd/system/php8.2-fpm.service.d/hacompile-mounts.conf
 install_file 0644 root root 816082f2a23e49af13fec6a5fc6c3619a465bdbfca5b673e22121b13a26e2318 php8.2-fpm.service /etc/systemd/system/php8.2-fpm.service.d/hacompile-restart.conf
 install_file 0644 root root 3c2083918770511ffc5d097a4f2bb11154708fdf56e120f01bd0d9d81eacd226 php8.2-fpm.service /etc/systemd/system/php8.2-fpm.service.d/hacompile.conf
 install_file 0644 root root bd891f7d691b3ae344b30d219f0e10531679a0549fad28f7a650395b07e32a0f 'var-lib-wordpress-wp\x2dcontent-uploads.mount' '/etc/systemd/system/var-lib-wordpress-wp\x2dcontent-uploads.mount'
 install_file 0640 root www-data 3f644ef1a40c8e6d1c4305d32135007f3ffdb3e47a1a9c9b21d7fc3188d835cb php8.2-fpm.service /etc/wordpress/config-example.org.php
 install_file 0640 root www-data 3ffc2bc5d892ca25cae15b2d2fa03c69fdbfee4f0ed1ff9c42a41d98208f4e9f php8.2-fpm.service /etc/wordpress/db-config.php
-install_file 0755 root root edd11e1dd0268e24b197014a4870d234ef804024b3b30cac22b15dffcbea892d hacompile-install-hyperdb.service /usr/local/sbin/hacompile-install-hyperdb
+install_file 0755 root root 133bd9193e9d50a36af420b45f2e4386f73fd3f1d32dbc4a0cce67776145dfc1 hacompile-gluster-mount.timer /usr/local/sbin/hacompile-gluster-mount
+install_file 0755 root root 6a31eca3875e7f6d14c98225c64d46bffce21d8a2f937c2e23d7038d9d328a15 hacompile-install-hyperdb.service /usr/local/sbin/hacompile-install-hyperdb
 
 if ! live; then
   if ((${#restart[@]} > 0)); then say "--root: not restarting ${!restart[*]}"; fi
@@ -169,10 +172,12 @@ else
   if ((units_changed)); then systemctl daemon-reload; fi
   ensure_enabled hacompile.target
   ensure_enabled hacompile-firewall.service
+  ensure_enabled hacompile-gluster-mount.timer
   ensure_enabled hacompile-install-hyperdb.service
   ensure_enabled 'var-lib-wordpress-wp\x2dcontent-uploads.mount'
   # Dependencies first; periodic jobs through their timers.
   ensure_service hacompile-firewall.service
+  ensure_service hacompile-gluster-mount.timer
   ensure_service hacompile-install-hyperdb.service
   ensure_service 'var-lib-wordpress-wp\x2dcontent-uploads.mount'
   ensure_service php8.2-fpm.service

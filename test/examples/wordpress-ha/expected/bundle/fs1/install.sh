@@ -152,7 +152,7 @@ install_file 0644 root root 4248c6061e283520249c85e16499b2b85042e45d1d71fd72a03d
 install_file 0644 root root e63b1fa2753258315747e3dff1eff27552d83b4359c8917de6381adcc9d96ed7 glusterd.service /etc/systemd/system/hacompile-gluster-bootstrap.service
 install_file 0644 root root 7501b30087bb6df11be03aeca7676496e405f808ed254904d8ae6ccf8fed898d glusterd.service /etc/systemd/system/hacompile-gluster-bricks.service
 install_file 0644 root root 531b3df229091f82f32f72806a041fc508c7ff41ae0f563c9a15dc4971f418ac - /etc/systemd/system/hacompile.target
-install_file 0755 root root 71d306b356a49aa5a9c656d084ce1979d5348be9fa5192694b11743e0aa2f7bc glusterd.service /usr/local/sbin/hacompile-gluster-bootstrap
+install_file 0755 root root 7059b5e20296a06e8f4b7870e7b9ca8d23b2f07441fe97f98f2c3c488fb02ca0 glusterd.service /usr/local/sbin/hacompile-gluster-bootstrap
 
 if ! live; then
   if ((${#restart[@]} > 0)); then say "--root: not restarting ${!restart[*]}"; fi

@@ -148,7 +148,7 @@ fi
 
 install_file 0644 root root 2fb0392f4e27d00a47fe9c5ba7ee61529cf38127accfbb8f21d3725d6bea4f64 hacompile-firewall.service /etc/hacompile/firewall.nft
 install_file 0644 root root 1106412aca5241a9bb18990e52f87f2dfd5e67739892a7cefa8f5ec33339ddc3 keepalived.service /etc/keepalived/keepalived.conf
-install_file 0644 root root eeba5c777c607fa34a5c27932d3bb010a4106aa5c4070eb45b9d5f6002a7ec58 nginx.service /etc/nginx/hacompile/lb.conf
+install_file 0644 root root dabfafc214168484d6286c61e059cd7c09f771bf70603e133dddb8b3b9b11d08 nginx.service /etc/nginx/hacompile/lb.conf
 install_file 0644 root root 1369131d771a6f936e6d8a04264cf8c3e93f98d0daf4937665a244a894be1dfb nginx.service /etc/nginx/nginx.conf
 install_file 0644 root root 4938d4a3f1a41a2c95978cb1235473b949121efe5f5743e3f7425485d165d7b1 - /etc/sysctl.d/60-hacompile.conf
 install_file 0644 root root 4248c6061e283520249c85e16499b2b85042e45d1d71fd72a03d43859bd1661d hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service

@@ -146,7 +146,7 @@ if live; then
 fi
 
 install_file 0644 root root e60ffeaba113dc1824366a3c04df640a1f5a7e89f8e09acb0d379c2936cbc919 hacompile-firewall.service /etc/hacompile/firewall.nft
-install_file 0644 root root e2ae496b12fb7a2c46d1bfd0994b1682f9e9da5a6307b2727ef9dfd52335f878 nginx.service /etc/nginx/hacompile/web-web.conf
+install_file 0644 root root 5e68aef6b18e6ebedacf51f246f855a4be29554f183dff3c766e4e215e1e36ef nginx.service /etc/nginx/hacompile/web-web.conf
 install_file 0644 root root 1369131d771a6f936e6d8a04264cf8c3e93f98d0daf4937665a244a894be1dfb nginx.service /etc/nginx/nginx.conf
 install_file 0644 root root 4248c6061e283520249c85e16499b2b85042e45d1d71fd72a03d43859bd1661d hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service
 install_file 0644 root root d1a2575a4686ddc0ed1975653f4baf64aa1579ffccd7b7d5f5c9e4a52be1b124 - /etc/systemd/system/hacompile.target

@@ -146,7 +146,7 @@ if live; then
 fi
 
 install_file 0644 root root 87e8dfd64c364e78f0c3f79555b16fe7a3cccb19917f8d9200666d00cc2f13bc hacompile-firewall.service /etc/hacompile/firewall.nft
-install_file 0644 root root 39ff22c074f7c62950f45ddf48d9a8638d1bac630253d92429dcdaa4ebc864d0 nginx.service /etc/nginx/hacompile/web-web.conf
+install_file 0644 root root 8b411f7ed60f00426b70d9b1de03487661b1e58fa0c5760d7d930e1e2a457896 nginx.service /etc/nginx/hacompile/web-web.conf
 install_file 0644 root root 1369131d771a6f936e6d8a04264cf8c3e93f98d0daf4937665a244a894be1dfb nginx.service /etc/nginx/nginx.conf
 install_file 0644 root root 4248c6061e283520249c85e16499b2b85042e45d1d71fd72a03d43859bd1661d hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service
 install_file 0644 root root 5da203d0951c36a3d8c0870b0a43741185ccc0702059c600e9c27d4fcea6d166 - /etc/systemd/system/hacompile.target

@@ -152,7 +152,7 @@ install_file 0644 root root af59500cb4717811e1386994400ffd0f0901b02c7fb6d64326dd
 install_file 0644 root root 8209d402797cf6bfa4548bb3082e9a7f9ae9860726e2265810db5d4da41e6649 glusterd.service /etc/systemd/system/hacompile-gluster-bootstrap.service
 install_file 0644 root root a2a182a447f39087dcd7489ba635cb9b6f315fd825694230f876a2326532fff4 glusterd.service /etc/systemd/system/hacompile-gluster-bricks.service
 install_file 0644 root root 04b373558c59047ac5f385573e5ac741b2a2b318b374e0d6c2f5c84083dbddbc - /etc/systemd/system/hacompile.target
-install_file 0755 root root 977daa946c17cc9ea9f7f14a14c7b84b8ac037c2e911fecf45f989ff6ff26eff glusterd.service /usr/local/sbin/hacompile-gluster-bootstrap
+install_file 0755 root root bd1ccf12ec303561458faa39fc70ee7023344999d426088f5b65154230878158 glusterd.service /usr/local/sbin/hacompile-gluster-bootstrap
 
 if ! live; then
   if ((${#restart[@]} > 0)); then say "--root: not restarting ${!restart[*]}"; fi

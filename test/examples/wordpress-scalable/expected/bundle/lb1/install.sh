@@ -146,7 +146,7 @@ if live; then
 fi
 
 install_file 0644 root root 2ba98b24cc2537ed65b0e351ea3c4d9a55c79e1fe39a38b5d600b43eaa429bef hacompile-firewall.service /etc/hacompile/firewall.nft
-install_file 0644 root root bdfc75380c5359a0373a9467cdf622fc6e0aafd5eb34ae57e73f30198c07162c nginx.service /etc/nginx/hacompile/lb.conf
+install_file 0644 root root c218b251ebbc1c1a9407d278bc4745f2e8752dc0280303f32270277efe4682b2 nginx.service /etc/nginx/hacompile/lb.conf
 install_file 0644 root root 1aabf4039d6105aba2ec3c98c1ca5f623e672406f7fbcd4b3bb5d1cab1b0bb82 nginx.service /etc/nginx/nginx.conf
 install_file 0644 root root 1ad9ddc91b3a92b8b469dd3c1321c9906b5bd7ac8d94adc19dcd1a113469cec7 - /etc/sysctl.d/60-hacompile.conf
 install_file 0644 root root af59500cb4717811e1386994400ffd0f0901b02c7fb6d64326dd0dced45f55bb hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service

@@ -142,28 +142,35 @@ ensure_service() { # unit
 }
 
 if live; then
-  ensure_packages curl glusterfs-client nftables nginx-light php8.2-fpm php8.2-mysql wordpress wordpress-theme-twentytwentythree
+  ensure_packages curl glusterfs-client nftables nginx nginx-light php php8.2-cli php8.2-fpm php8.2-mysql wordpress wordpress-theme-twentytwentythree
 fi
 
 install_file 0644 root root 86d81a28793ad84341326124bae17cbf8329acfebde33f880ed1fd55f6fe4b64 hacompile-firewall.service /etc/hacompile/firewall.nft
-install_file 0644 root root 7d13d4bfc7a1efbe12463b19048dead826ccce8493724f777662b67e3e6076fa nginx.service /etc/nginx/hacompile/web-web.conf
+install_file 0600 root root 0f00303c1de323d3a5a339d8493219c54f4aa03d0517bedf79382ab03671ed41 hacompile-wp-install.service /etc/hacompile/wordpress-admin-password
+install_file 0644 root root 6c8b5266a46c8668706beb9f759494d882b1dbb66e95e04be0052883dec14e1c nginx.service /etc/nginx/hacompile/web-web.conf
 install_file 0644 root root 1aabf4039d6105aba2ec3c98c1ca5f623e672406f7fbcd4b3bb5d1cab1b0bb82 nginx.service /etc/nginx/nginx.conf
-install_file 0644 root root 04925a46f0d2eee6e307d3b8a42348a2f9d0f2d477c006c309779c57f78e4dbe php8.2-fpm.service /etc/php/8.2/fpm/pool.d/hacompile-web.conf
+install_file 0644 root root 1185e30c073318006eb08c1c71866bc4946ffe6ca3321750846a3b181dfdc86d php8.2-fpm.service /etc/php/8.2/fpm/pool.d/hacompile-web.conf
 install_file 0644 root root 3cb6a46ed86bae028dfa3374da66c40ad735720ec62b325245120881a935cadd php8.2-fpm.service /etc/php/8.2/fpm/pool.d/www.conf
 install_file 0644 root root af59500cb4717811e1386994400ffd0f0901b02c7fb6d64326dd0dced45f55bb hacompile-firewall.service /etc/systemd/system/hacompile-firewall.service
+install_file 0644 root root 0e85048156cc0dad2c56c3387fb5a49c46c4f4a8a717d45ef24eafdc2ef0b506 hacompile-gluster-mount.timer /etc/systemd/system/hacompile-gluster-mount.service
+install_file 0644 root root 971b8450bd0c749c3f185711a3a9995a0c174a390089b7cdf2d6d1890dea90d8 hacompile-gluster-mount.timer /etc/systemd/system/hacompile-gluster-mount.timer
 install_file 0644 root root f5d97625dbc928819b1a914403d47e93479219d693bb5f2223aeabe254e2a103 hacompile-install-hyperdb.service /etc/systemd/system/hacompile-install-hyperdb.service
-install_file 0644 root root 453a2c84b66d8e9223c72f2fe14d4a93edc74796422d35a9418c7bf0550b3a6c hacompile-wp-cron.timer /etc/systemd/system/hacompile-wp-cron.service
+install_file 0644 root root 5d0b5b6bc6752c3642324ce2c4803f0cac2fc5d8ae522a7267c2c3f2ee659fc0 hacompile-wp-cron.timer /etc/systemd/system/hacompile-wp-cron.service
 install_file 0644 root root 3f32670efee6d63de7aa5ee3799b004bbc9da561b40d4079df7ea83dd8544dab hacompile-wp-cron.timer /etc/systemd/system/hacompile-wp-cron.timer
-install_file 0644 root root ed9fe25919e90497db45200e1d8a380a52361a2641acc439237663076ac18151 - /etc/systemd/system/hacompile.target
+install_file 0644 root root 159fe347d5820d72225a71236c17192f39ebd04c5d3ab638c19f0fbbef205d58 hacompile-wp-install.service /etc/systemd/system/hacompile-wp-install.service
+install_file 0644 root root 59b07f9a8f838337f67f2233d23e0857ed66d927ef63622856dfb7f2373b27d0 - /etc/systemd/system/hacompile.target
 install_file 0644 root root e06452191c0ec64c1abeea6892a1fa4e4330ecc78f5827077a9547a8c0de43cf nginx.service /etc/systemd/system/nginx.service.d/hacompile-restart.conf
 install_file 0644 root root 3fd271464fcd5fc1f296837c9718c0b89b0c56401285385755017a6b733f9d98 nginx.service /etc/systemd/system/nginx.service.d/hacompile.conf
-install_file 0644 root root 89b700ae8515548ff2329bc80521032ed39acff4286be4f5823c81e7f92b1722 php8.2-fpm.service /etc/systemd/system/php8.2-fpm.service.d/hacompile-mounts.conf
+install_file 0644 root root 5a4327805a8c2b8003efecf802e05ed140137412e812d84e03d462529f8f6df3 php8.2-fpm.service /etc/systemd/system/php8.2-fpm.service.d/hacompile-mounts.conf
 install_file 0644 root root c986d91b3c9540619468b6246920bc4fbcbdc3670f623890f873cbb0d4581778 php8.2-fpm.service /etc/systemd/system/php8.2-fpm.service.d/hacompile-restart.conf
 install_file 0644 root root 416736eb0de73e0f586767f5e5b6149bc60511eff18c3e698803d77ff1d232f4 php8.2-fpm.service /etc/systemd/system/php8.2-fpm.service.d/hacompile.conf
 install_file 0644 root root ee356a25f99cf8a87c374a8bcac490a6467984e19612882108c01581b57001d4 'var-lib-wordpress-wp\x2dcontent-uploads.mount' '/etc/systemd/system/var-lib-wordpress-wp\x2dcontent-uploads.mount'
 install_file 0640 root www-data 60cc3c4e1538d771232fd6dda6b3da9ce7a6ef4762fe93bf2461d29a3ef2984e php8.2-fpm.service /etc/wordpress/config-example.org.php
 install_file 0640 root www-data f510d02ccd8a0b83d7e65405ba26ee55b81b98bdee53d2cc385ad02c2aa2518a php8.2-fpm.service /etc/wordpress/db-config.php
-install_file 0755 root root 31c80dcd00b0871544009bad50c7071ac94401e628d72199b1a79e1aa01852c9 hacompile-install-hyperdb.service /usr/local/sbin/hacompile-install-hyperdb
+install_file 0644 root root 8d4fa4b53470e4b5eef57fd452db5fd08fa2e2f34bbda1421d8bb3dcd153e641 hacompile-wp-install.service /usr/local/lib/hacompile/wp-install.php
+install_file 0755 root root 89040d59e6dd333f6155ae4495de782b1f3ff41aad69159cb70c07362037ee37 hacompile-gluster-mount.timer /usr/local/sbin/hacompile-gluster-mount
+install_file 0755 root root 612732adfc844f4e4e00fc56a95e6ed8908415c63293659d83a5945d9122a8b2 hacompile-install-hyperdb.service /usr/local/sbin/hacompile-install-hyperdb
+install_file 0755 root root a78eacf3a7a851b2a76ec73b7abf83d3be335e639444a4028f3baaac1ac3cc1a hacompile-wp-install.service /usr/local/sbin/hacompile-wp-install
 
 if ! live; then
   if ((${#restart[@]} > 0)); then say "--root: not restarting ${!restart[*]}"; fi
@@ -171,16 +178,20 @@ else
   if ((units_changed)); then systemctl daemon-reload; fi
   ensure_enabled hacompile.target
   ensure_enabled hacompile-firewall.service
+  ensure_enabled hacompile-gluster-mount.timer
   ensure_enabled hacompile-install-hyperdb.service
   ensure_enabled 'var-lib-wordpress-wp\x2dcontent-uploads.mount'
   ensure_enabled hacompile-wp-cron.timer
+  ensure_enabled hacompile-wp-install.service
   # Dependencies first; periodic jobs through their timers.
   ensure_service hacompile-firewall.service
+  ensure_service hacompile-gluster-mount.timer
   ensure_service hacompile-install-hyperdb.service
   ensure_service 'var-lib-wordpress-wp\x2dcontent-uploads.mount'
   ensure_service php8.2-fpm.service
   ensure_service nginx.service
   ensure_service hacompile-wp-cron.timer
+  ensure_service hacompile-wp-install.service
 fi
 
 if ((changes == 0)); then say "no changes"; else say "$changes change(s)"; fi
