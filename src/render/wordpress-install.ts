@@ -102,7 +102,6 @@ function render(ctx: RenderContext, host: Host): Contribution {
   return {
     files: [installPhp(ctx.graph, host, pool), installScript(ctx.graph), installUnit(ctx.graph, pool), password],
     services: [installService()],
-    packages: ["php8.2-cli"],
   };
 }
 

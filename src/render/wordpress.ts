@@ -192,7 +192,9 @@ function render(ctx: RenderContext, host: Host): Contribution {
   const services: ServiceSpec[] = [];
   // The theme is only a Recommends of Debian's wordpress, which every target installs
   // without: with no theme WordPress answers every page with an empty body.
-  const packages = ["wordpress", "wordpress-theme-twentytwentythree", ...WORDPRESS_DEPENDENCY_CHOICES];
+  // php8.2-cli runs the site's install program (wordpress-install.ts) on one
+  // host; every host has it, so that the pool's hosts share one image.
+  const packages = ["wordpress", "wordpress-theme-twentytwentythree", "php8.2-cli", ...WORDPRESS_DEPENDENCY_CHOICES];
   if (pool.members[0]?.host === host.name) {
     const argv = cronArgv(ctx.graph, host, pool);
     files.push(...cronFiles(ctx.graph, pool, argv));
