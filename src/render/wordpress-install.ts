@@ -10,6 +10,7 @@ import type { Graph, Host, Pool } from "../graph/model.js";
 import { renderTemplate } from "./ejs.js";
 import { WEB_USER } from "./php-fpm.js";
 import { php, sh } from "./quote.js";
+import { DB_CONNECT_TIMEOUT_SECONDS } from "./timeouts.js";
 import { unitFile } from "./systemd-unit.js";
 import { file, type Contribution, type HostFile, type RenderContext, type Renderer, type ServiceSpec } from "./types.js";
 import { WP_CODE_DIR, generatedBy, wordpressPoolOf } from "./wordpress.js";
@@ -55,6 +56,8 @@ function installScript(graph: Graph): HostFile {
     tries: RETRY.tries,
     delay: RETRY.delaySeconds,
     tempfail: TEMPFAIL,
+    // The php CLI does not read the pool's settings: the same short database connect timeout.
+    connectTimeout: DB_CONNECT_TIMEOUT_SECONDS,
   });
   return file(WP_INSTALL_SCRIPT, content, "shell", "wp-install", { mode: 0o755 });
 }
@@ -81,7 +84,8 @@ function installUnit(graph: Graph, pool: Pool): HostFile {
           ["Group", WEB_USER],
           ["LoadCredential", `${CREDENTIAL}:${WP_ADMIN_PASSWORD_FILE}`],
           ["ExecStart", WP_INSTALL_SCRIPT],
-          ["TimeoutStartSec", RETRY.tries * (RETRY.delaySeconds + 10) + 60],
+          // Each try: a connect timeout, WordPress loading, then the pause.
+          ["TimeoutStartSec", RETRY.tries * (RETRY.delaySeconds + DB_CONNECT_TIMEOUT_SECONDS + 5) + 60],
         ],
       ],
       ["Install", [["WantedBy", "multi-user.target"]]],
