@@ -155,7 +155,7 @@ install_file 0644 root root 52452672b06e1e94df3b52bcb8efd0618a065daa2af4c6afaecc
 install_file 0644 root root cc58f6444ebe235622b7b1720bfaf8688afa9407efe38be95d0c74595e58ff4c hacompile-install-hyperdb.service /etc/systemd/system/hacompile-install-hyperdb.service
 install_file 0644 root root 028ee6386b30acdfcb45a769610a0ec4f669e9211daa3d9fc91991ebbefcb51e hacompile-wp-cron.timer /etc/systemd/system/hacompile-wp-cron.service
 install_file 0644 root root 8daee45d06cf55ee4c44f0320f9400af18f41a2fb4918b80037128407360eee7 hacompile-wp-cron.timer /etc/systemd/system/hacompile-wp-cron.timer
-install_file 0644 root root b63067f9c6a4bbaf8bf3feb5b6d906aa25f96fb6d25a0fd7fb15df68fd6619a7 hacompile-wp-install.service /etc/systemd/system/hacompile-wp-install.service
+install_file 0644 root root 4e459ae7df165e55126c0719e0c22fe0f5bbba3bd90287e356c4c758a7cb1616 hacompile-wp-install.service /etc/systemd/system/hacompile-wp-install.service
 install_file 0644 root root f647acbc941ad16136dc936029bda2b25978ea1805dc06a7612228243853bb26 - /etc/systemd/system/hacompile.target
 install_file 0644 root root 9616ce756716369e0d89e2c876043b0f25002f759ee59cc5f34dcfabc2f8e110 nginx.service /etc/systemd/system/nginx.service.d/hacompile-restart.conf
 install_file 0644 root root 8974b88d368fb2040872819efe459b5ca30046cc1f58d8d3fed582d6faca1be2 nginx.service /etc/systemd/system/nginx.service.d/hacompile.conf
@@ -165,7 +165,7 @@ install_file 0640 root www-data e72b208ec8e1b88f2924ca139b5a9a8bb0ee9df7984d8ecd
 install_file 0640 root www-data a8e4d1461359cbf81265e77d5abd17fe46a6812cc1c91395c9a0df59542902d7 php8.2-fpm.service /etc/wordpress/db-config.php
 install_file 0644 root root 495372b8cc571afddd5c94aaccb5a90fd36c6e09374f666e53b89c8a9245d70b hacompile-wp-install.service /usr/local/lib/hacompile/wp-install.php
 install_file 0755 root root 86c7f31bbdf846359e702afd2cde2ef68e5f77c8bca5e62195b9adfb37693053 hacompile-install-hyperdb.service /usr/local/sbin/hacompile-install-hyperdb
-install_file 0755 root root 8b0a33d4c502d7d9c5a1fd2a76e8fb180c08bfb0129edc878372e817f635f57f hacompile-wp-install.service /usr/local/sbin/hacompile-wp-install
+install_file 0755 root root 9bcbceccf7b6ca633f3caae4927a1024cdf72cb2aba5127a11752a42dab90567 hacompile-wp-install.service /usr/local/sbin/hacompile-wp-install
 
 if ! live; then
   if ((${#restart[@]} > 0)); then say "--root: not restarting ${!restart[*]}"; fi

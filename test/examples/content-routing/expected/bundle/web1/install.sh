@@ -155,7 +155,7 @@ install_file 0644 root root 52452672b06e1e94df3b52bcb8efd0618a065daa2af4c6afaecc
 install_file 0644 root root cc58f6444ebe235622b7b1720bfaf8688afa9407efe38be95d0c74595e58ff4c hacompile-install-hyperdb.service /etc/systemd/system/hacompile-install-hyperdb.service
 install_file 0644 root root 1b1dba7cbdce763cbbe9363a49257e8e87d721128a27cc9a859d69a01c4d5a96 hacompile-wp-cron.timer /etc/systemd/system/hacompile-wp-cron.service
 install_file 0644 root root 41d0463b020f7852dfd4a48dfb24ae707958003a735d8182db4dbe7af107a058 hacompile-wp-cron.timer /etc/systemd/system/hacompile-wp-cron.timer
-install_file 0644 root root 9491aa6558b0723b29fa8f8038acbadaf3bf05e9f2ead542fa3d16f7e53f6b4d hacompile-wp-install.service /etc/systemd/system/hacompile-wp-install.service
+install_file 0644 root root 8cf93a29b3ce8741cd1fda0589867b8bcd79568096aafc57b272e7dc687f08b7 hacompile-wp-install.service /etc/systemd/system/hacompile-wp-install.service
 install_file 0644 root root c0e95d9bbd8ba0e293593d10845e3a3ae92583009b73f0ae9685f05dad436619 - /etc/systemd/system/hacompile.target
 install_file 0644 root root 9616ce756716369e0d89e2c876043b0f25002f759ee59cc5f34dcfabc2f8e110 nginx.service /etc/systemd/system/nginx.service.d/hacompile-restart.conf
 install_file 0644 root root 8974b88d368fb2040872819efe459b5ca30046cc1f58d8d3fed582d6faca1be2 nginx.service /etc/systemd/system/nginx.service.d/hacompile.conf
@@ -165,7 +165,7 @@ install_file 0640 root www-data 7cf5b71e81653cf1c35a299235222b654aeda0dace7b9977
 install_file 0640 root www-data a86e2d4caf7f2bac50f44f87107231ad27d2e3086b5337865a3f33536767a699 php8.2-fpm.service /etc/wordpress/db-config.php
 install_file 0644 root root 7fda933a351cd0a8caf337138e31b944dc2f33ab34e1b3155147b5eae3bbc712 hacompile-wp-install.service /usr/local/lib/hacompile/wp-install.php
 install_file 0755 root root 86c7f31bbdf846359e702afd2cde2ef68e5f77c8bca5e62195b9adfb37693053 hacompile-install-hyperdb.service /usr/local/sbin/hacompile-install-hyperdb
-install_file 0755 root root 8b0a33d4c502d7d9c5a1fd2a76e8fb180c08bfb0129edc878372e817f635f57f hacompile-wp-install.service /usr/local/sbin/hacompile-wp-install
+install_file 0755 root root 9bcbceccf7b6ca633f3caae4927a1024cdf72cb2aba5127a11752a42dab90567 hacompile-wp-install.service /usr/local/sbin/hacompile-wp-install
 
 if ! live; then
   if ((${#restart[@]} > 0)); then say "--root: not restarting ${!restart[*]}"; fi

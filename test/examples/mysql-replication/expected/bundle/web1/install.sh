@@ -155,7 +155,7 @@ install_file 0644 root root c6c60b0b801f9e795650b2f192e7f3660e20c5fb875dba5f6c7c
 install_file 0644 root root bdbf2ffdfac43d8961c4410bf115315cb6a5a304edd042cba72be490c2384981 hacompile-install-hyperdb.service /etc/systemd/system/hacompile-install-hyperdb.service
 install_file 0644 root root b57b00bcb52fdaf567ec35d02dfe24d333ea60c1aa2f89484449d621d314db1a hacompile-wp-cron.timer /etc/systemd/system/hacompile-wp-cron.service
 install_file 0644 root root d02a70991d4fb808dfe14d90ceebcb0f143d6d390793ff30576abe491e008757 hacompile-wp-cron.timer /etc/systemd/system/hacompile-wp-cron.timer
-install_file 0644 root root 8cc625934ef1679aa95aff9e7cb1c447d55eb64ef86663802a77d95c27e441f6 hacompile-wp-install.service /etc/systemd/system/hacompile-wp-install.service
+install_file 0644 root root 6c65d96e42326aa8d66f8230a99a6479300a12e41b34fbb199d67778f54a1168 hacompile-wp-install.service /etc/systemd/system/hacompile-wp-install.service
 install_file 0644 root root 585f8d03c81cda25715a8be1be3b50a9a9cf48adf68f199ce10c0eecc1c38c90 - /etc/systemd/system/hacompile.target
 install_file 0644 root root c947a5c24fea5f30edd08fd386d216e69a21a0442d1e8ab985ade0d7a752fce8 nginx.service /etc/systemd/system/nginx.service.d/hacompile-restart.conf
 install_file 0644 root root 2bda1aa8f6cc034b58ce6ed0fb8101eb50dc80e210341fdbb4f89f6999ae688e nginx.service /etc/systemd/system/nginx.service.d/hacompile.conf
@@ -165,7 +165,7 @@ install_file 0640 root www-data 7e68e9018d97329c64ac5d846deb5bb4369d6df0b36267ee
 install_file 0640 root www-data 501e61821347c8b252f51038cbaebd48e6d2a544df50d1538b22d4af095df994 php8.2-fpm.service /etc/wordpress/db-config.php
 install_file 0644 root root 653a7dd53efc3579c58d11bc3a81376dae4c75220c08585872d543fe3fbb360f hacompile-wp-install.service /usr/local/lib/hacompile/wp-install.php
 install_file 0755 root root 7f5d848c877664c39b96a8929d6831577eb416f66ea673e73e467a6ed9a19f27 hacompile-install-hyperdb.service /usr/local/sbin/hacompile-install-hyperdb
-install_file 0755 root root 8dfd64322c543dd193849b09e96b55ad5d3a34fb1e5316dac037d4f31872ac53 hacompile-wp-install.service /usr/local/sbin/hacompile-wp-install
+install_file 0755 root root 6c57de67746a2567c88eb524416d0ec86d2a3a0b0a934691ae59eca4356e8b80 hacompile-wp-install.service /usr/local/sbin/hacompile-wp-install
 
 if ! live; then
   if ((${#restart[@]} > 0)); then say "--root: not restarting ${!restart[*]}"; fi

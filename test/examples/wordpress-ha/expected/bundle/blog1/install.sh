@@ -157,7 +157,7 @@ install_file 0644 root root df4f0da3e27cfc1e8f35e87a90df2960d257507442e166669ba0
 install_file 0644 root root 441c2943a8af229a42045d5d27d1c41cdb35d0fd4d09ad4a5b37ea47375efd77 hacompile-install-hyperdb.service /etc/systemd/system/hacompile-install-hyperdb.service
 install_file 0644 root root c21b42bdc591ebb377d875e63e8b74ad02eb0fd9fc5447bb18c5d817fdb1e64f hacompile-wp-cron.timer /etc/systemd/system/hacompile-wp-cron.service
 install_file 0644 root root d323b7427642e1bed980a94acdb054e986e3e7acc17de7535e9c67cf19de0764 hacompile-wp-cron.timer /etc/systemd/system/hacompile-wp-cron.timer
-install_file 0644 root root ffcbddbc1cab23ca5bca459ff1bf49970a76ed87b6a01d1e1ba508e1dd2533f7 hacompile-wp-install.service /etc/systemd/system/hacompile-wp-install.service
+install_file 0644 root root 728c5adb480a4e0fdb73294b5d5950156c517559edfec52c4b6b72b52fe59856 hacompile-wp-install.service /etc/systemd/system/hacompile-wp-install.service
 install_file 0644 root root cf949770898e9944107793b51f8fc3b5886bfcafd62f052ff33cc34edb914c06 - /etc/systemd/system/hacompile.target
 install_file 0644 root root 89efab1876e610fcd336e51e8dfa09d1ff424236bde2e9502b986987bf9dbe15 nginx.service /etc/systemd/system/nginx.service.d/hacompile-restart.conf
 install_file 0644 root root 32a587cea4aed2595203e458d58c4357f6746475a991d64ef521461926af362c nginx.service /etc/systemd/system/nginx.service.d/hacompile.conf
@@ -170,7 +170,7 @@ install_file 0640 root www-data dc320266f312cc0b4cbc5f453f651452617b1cbaaacec3bb
 install_file 0644 root root 211ee685b6f4832b69015963d96b2396387e8015c0864d7ef45fa0426ed50692 hacompile-wp-install.service /usr/local/lib/hacompile/wp-install.php
 install_file 0755 root root 00cd526caf1b90f61629a19b415ddf9fef1f1fac0e2670306c8ce00873165e8c hacompile-gluster-mount.timer /usr/local/sbin/hacompile-gluster-mount
 install_file 0755 root root 6a31eca3875e7f6d14c98225c64d46bffce21d8a2f937c2e23d7038d9d328a15 hacompile-install-hyperdb.service /usr/local/sbin/hacompile-install-hyperdb
-install_file 0755 root root 04f327f98da2c4f2c6497f8782c2dd277f47b410e016aa9e5f3f9bb5f0135bc6 hacompile-wp-install.service /usr/local/sbin/hacompile-wp-install
+install_file 0755 root root 7190a4725cdff5d6c5c7537b672cd8d467ae19f36d0c344b64d10372408469a1 hacompile-wp-install.service /usr/local/sbin/hacompile-wp-install
 
 if ! live; then
   if ((${#restart[@]} > 0)); then say "--root: not restarting ${!restart[*]}"; fi

@@ -157,7 +157,7 @@ install_file 0644 root root 971b8450bd0c749c3f185711a3a9995a0c174a390089b7cdf2d6
 install_file 0644 root root f5d97625dbc928819b1a914403d47e93479219d693bb5f2223aeabe254e2a103 hacompile-install-hyperdb.service /etc/systemd/system/hacompile-install-hyperdb.service
 install_file 0644 root root 5d0b5b6bc6752c3642324ce2c4803f0cac2fc5d8ae522a7267c2c3f2ee659fc0 hacompile-wp-cron.timer /etc/systemd/system/hacompile-wp-cron.service
 install_file 0644 root root 3f32670efee6d63de7aa5ee3799b004bbc9da561b40d4079df7ea83dd8544dab hacompile-wp-cron.timer /etc/systemd/system/hacompile-wp-cron.timer
-install_file 0644 root root 159fe347d5820d72225a71236c17192f39ebd04c5d3ab638c19f0fbbef205d58 hacompile-wp-install.service /etc/systemd/system/hacompile-wp-install.service
+install_file 0644 root root 28a6197a6cbfef8dbd37d138b6b6c22608b1b2cea456cfcd9d700b0fd778dc66 hacompile-wp-install.service /etc/systemd/system/hacompile-wp-install.service
 install_file 0644 root root 59b07f9a8f838337f67f2233d23e0857ed66d927ef63622856dfb7f2373b27d0 - /etc/systemd/system/hacompile.target
 install_file 0644 root root e06452191c0ec64c1abeea6892a1fa4e4330ecc78f5827077a9547a8c0de43cf nginx.service /etc/systemd/system/nginx.service.d/hacompile-restart.conf
 install_file 0644 root root 3fd271464fcd5fc1f296837c9718c0b89b0c56401285385755017a6b733f9d98 nginx.service /etc/systemd/system/nginx.service.d/hacompile.conf
@@ -170,7 +170,7 @@ install_file 0640 root www-data f510d02ccd8a0b83d7e65405ba26ee55b81b98bdee53d2cc
 install_file 0644 root root 8d4fa4b53470e4b5eef57fd452db5fd08fa2e2f34bbda1421d8bb3dcd153e641 hacompile-wp-install.service /usr/local/lib/hacompile/wp-install.php
 install_file 0755 root root 89040d59e6dd333f6155ae4495de782b1f3ff41aad69159cb70c07362037ee37 hacompile-gluster-mount.timer /usr/local/sbin/hacompile-gluster-mount
 install_file 0755 root root 612732adfc844f4e4e00fc56a95e6ed8908415c63293659d83a5945d9122a8b2 hacompile-install-hyperdb.service /usr/local/sbin/hacompile-install-hyperdb
-install_file 0755 root root a78eacf3a7a851b2a76ec73b7abf83d3be335e639444a4028f3baaac1ac3cc1a hacompile-wp-install.service /usr/local/sbin/hacompile-wp-install
+install_file 0755 root root 7df1ad0e98195cb53042fde60a14d0ad9a955646ef0743a8b5dac2f6fd14fa68 hacompile-wp-install.service /usr/local/sbin/hacompile-wp-install
 
 if ! live; then
   if ((${#restart[@]} > 0)); then say "--root: not restarting ${!restart[*]}"; fi
