@@ -6,7 +6,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import type { HttpRecord } from "../src/lab/client-main.js";
 import { failureKinds, isReal, loadFigures, longestGap, percentile, routeUrl } from "../src/lab/http.js";
-import { clientAddress, hostNs, labLayout } from "../src/lab/layout.js";
+import { adminClientAddress, clientAddress, hostNs, labLayout } from "../src/lab/layout.js";
 import { startSteps, topoOrder } from "../src/lab/order.js";
 import { sysctlSettings } from "../src/lab/prepare.js";
 import { formatReport, tally, type ScenarioResult } from "../src/lab/scenario.js";
@@ -68,6 +68,9 @@ test("names: namespaces per topology that no host name can collide with; the cli
   const l = labLayout(graph.name);
   assert.equal([l.sw, l.client, hostNs(l, "lb1")], ["hcl.wordpress-ha._sw", "hcl.wordpress-ha._client", "hcl.wordpress-ha.lb1"]);
   assert.is(clientAddress(graph), "10.10.0.254");
+  // The client's second address, for the lab's own requests: inside the admin
+  // network (10.10.0.0/28), free (lb1 and lb2 hold .11 and .12), not its broadcast.
+  assert.is(adminClientAddress(graph), "10.10.0.14");
 });
 
 test("sysctl files: key = value lines, comments skipped", () => {
