@@ -145,6 +145,26 @@ async function runStep(lab: Lab, s: Step): Promise<void> {
     throw new LabError(`${s.id} failed (exit ${r.code}${r.timedOut ? ", timed out" : ""}): ${tail}`);
   }
   lab.log(`  ${s.id}: done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  for (const line of loudLines(readFileSync(lab.sup.logPath(s.host, s.service.name), "utf8"))) lab.log(`  ${s.id}: ${line}`);
+}
+
+/**
+ * What a step shouted between banners of asterisks (the HyperDB install
+ * saying that it is NOT installed, as it is here without a route out): a
+ * step that succeeds in a degraded way says so in the lab's own output.
+ */
+export function loudLines(log: string): string[] {
+  const out: string[] = [];
+  let inside = false;
+  for (const raw of log.split("\n")) {
+    const line = raw.replace(/^[\w-]+: /, "");
+    if (/^\*{20,}$/.test(line.trim())) {
+      inside = !inside;
+      continue;
+    }
+    if (inside && line.trim() !== "") out.push(line.trim());
+  }
+  return out;
 }
 
 /** Runs the steps as soon as their dependencies are through; the first failure fails the whole. */
@@ -222,7 +242,7 @@ export async function labUp(file: string, compiled: Compiled, log: (line: string
   // requests that bind it (the lab's HTTP client), never as the default source.
   const admin = adminClientAddress(graph);
   if (admin !== undefined) await must("ip", ["-n", layout.client, "addr", "add", `${admin}/${prefix}`, "dev", "eth0"]);
-  log(`network: ${graph.hosts.length} hosts and a client (${lab.clientAddress}) on a bridge in ${layout.sw} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  log(`network: ${graph.hosts.length} hosts and a client (${lab.clientAddress}${admin !== undefined ? `, ${admin} in the admin network` : ""}) on a bridge in ${layout.sw} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
 
   const t1 = Date.now();
   await mapLimit(plans, 4, (p) => installHost(lab, p.host, p));
