@@ -148,8 +148,8 @@ const DEPENDENTS: Record<string, { from: string; to: string; files: Record<strin
     files: {
       fs1: ["/usr/local/sbin/hacompile-gluster-bootstrap", "/etc/hacompile/firewall.nft"],
       fs2: ["/etc/hacompile/firewall.nft"],
-      blog1: ["/etc/systemd/system/var-lib-wordpress-wp\\x2dcontent-uploads.mount"],
-      blog2: ["/etc/systemd/system/var-lib-wordpress-wp\\x2dcontent-uploads.mount"],
+      blog1: ["/etc/systemd/system/var-lib-wordpress-wp\\x2dcontent-uploads.mount", "/usr/local/sbin/hacompile-gluster-mount"],
+      blog2: ["/etc/systemd/system/var-lib-wordpress-wp\\x2dcontent-uploads.mount", "/usr/local/sbin/hacompile-gluster-mount"],
     },
   },
   web1: {
@@ -165,13 +165,13 @@ const DEPENDENTS: Record<string, { from: string; to: string; files: Record<strin
 
 /**
  * Files the compose target writes itself that carry an address: its per-host
- * init script holds the web health URL (the host's own address) and, instead
- * of a mount unit, the mount command (every brick server's address).
+ * init script holds the web health URL (the host's own address). It mounts
+ * through the mount helper, a host file that holds the brick servers' addresses.
  */
 const COMPOSE_EXTRAS: Record<string, string[]> = {
   db2: [],
   lb2: [],
-  fs3: ["compose/hosts/blog1/usr/local/sbin/hacompile-compose", "compose/hosts/blog2/usr/local/sbin/hacompile-compose"],
+  fs3: [],
   web1: ["compose/hosts/web1/usr/local/sbin/hacompile-compose"],
 };
 

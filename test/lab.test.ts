@@ -6,9 +6,10 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import type { HttpRecord } from "../src/lab/client-main.js";
 import { failureKinds, isReal, loadFigures, longestGap, percentile, routeUrl } from "../src/lab/http.js";
-import { clientAddress, hostNs, labLayout } from "../src/lab/layout.js";
+import { adminClientAddress, clientAddress, hostNs, labLayout } from "../src/lab/layout.js";
 import { startSteps, topoOrder } from "../src/lab/order.js";
 import { sysctlSettings } from "../src/lab/prepare.js";
+import { loudLines } from "../src/lab/up.js";
 import { formatReport, tally, type ScenarioResult } from "../src/lab/scenario.js";
 import { scenariosFor } from "../src/lab/scenarios/index.js";
 import { parseTimespan, restartPolicy, restarts, runtimeDirs } from "../src/lab/units.js";
@@ -68,6 +69,23 @@ test("names: namespaces per topology that no host name can collide with; the cli
   const l = labLayout(graph.name);
   assert.equal([l.sw, l.client, hostNs(l, "lb1")], ["hcl.wordpress-ha._sw", "hcl.wordpress-ha._client", "hcl.wordpress-ha.lb1"]);
   assert.is(clientAddress(graph), "10.10.0.254");
+  // The client's second address, for the lab's own requests: inside the admin
+  // network (10.10.0.0/29, which holds no host), its highest address short of the broadcast.
+  assert.is(adminClientAddress(graph), "10.10.0.6");
+});
+
+test("a step's shouted lines (between banners of asterisks) reach the lab's output", () => {
+  const log = [
+    "--- hacompile lab: run /usr/local/sbin/hacompile-install-hyperdb",
+    "curl: (6) Could not resolve host: raw.githubusercontent.com",
+    `hacompile-install-hyperdb: ${"*".repeat(68)}`,
+    "hacompile-install-hyperdb: HyperDB is NOT installed: x cannot be fetched from this host.",
+    "hacompile-install-hyperdb:   fix: --file /path/to/db.php",
+    `hacompile-install-hyperdb: ${"*".repeat(68)}`,
+    "",
+  ].join("\n");
+  assert.equal(loudLines(log), ["HyperDB is NOT installed: x cannot be fetched from this host.", "fix: --file /path/to/db.php"]);
+  assert.equal(loudLines("hacompile-install-hyperdb: installed /x from y\n"), []);
 });
 
 test("sysctl files: key = value lines, comments skipped", () => {

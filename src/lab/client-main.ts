@@ -14,6 +14,8 @@ export interface HttpRequestSpec {
 
 export interface HttpJob {
   readonly address: string;
+  /** Source address (the client's admin-network one), or the default. */
+  readonly localAddress?: string;
   readonly port: number;
   /** The Host header: Debian's WordPress picks its config by it. */
   readonly host: string;
@@ -63,6 +65,7 @@ function one(job: HttpJob, i: number): Promise<HttpRecord> {
       {
         host: job.address,
         port: job.port,
+        ...(job.localAddress !== undefined ? { localAddress: job.localAddress } : {}),
         path: spec.path,
         method: spec.method ?? "GET",
         agent: false,

@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import type { Graph, Pool } from "../graph/model.js";
 import type { HttpJob, HttpRecord, HttpRequestSpec } from "./client-main.js";
 import { LabError, run } from "./exec.js";
-import type { LabLayout } from "./layout.js";
+import { adminClientAddress, type LabLayout } from "./layout.js";
 
 export type { HttpRecord } from "./client-main.js";
 
@@ -30,10 +30,16 @@ export interface LoadSpec {
   readonly needles?: readonly string[];
 }
 
-/** Runs a job in the client namespace; resolves with one record per request. */
+/**
+ * Runs a job in the client namespace; resolves with one record per request.
+ * Requests come from the client's admin-network address when it has one:
+ * only the admin network sees which host answered (X-Served-By).
+ */
 export async function clientHttp(layout: Pick<LabLayout, "client">, graph: Graph, spec: LoadSpec): Promise<HttpRecord[]> {
+  const admin = adminClientAddress(graph);
   const job: HttpJob = {
     address: graph.loadBalancer.vip,
+    ...(admin !== undefined ? { localAddress: admin } : {}),
     port: graph.ports.http,
     host: graph.site.domain,
     requests: spec.requests,

@@ -1,7 +1,7 @@
 // Where a lab lives: its namespace names, interface names and work folder.
 // Pure, so the naming rules are tested without root.
 import type { Graph } from "../graph/model.js";
-import { contains, parseCidr, toDotted, toInt } from "../graph/ipv4.js";
+import { contains, networkOf, parseCidr, toDotted, toInt } from "../graph/ipv4.js";
 
 /** The folder every lab's work dir sits under (hosts' upper layers, logs, state). */
 export const LAB_ROOT = "/tmp/hacompile-lab";
@@ -55,4 +55,23 @@ export function clientAddress(graph: Graph): string {
     if (!used.has(addr) && !contains(admin, addr) && contains(net, addr)) return addr;
   }
   throw new Error(`no free address for the lab's client in ${graph.network.subnet}`);
+}
+
+/**
+ * A second address of the client, inside the admin network: the lab's own
+ * requests come from it, since web hosts name themselves (X-Served-By) and
+ * answer their health endpoint to the admin network only. The highest
+ * address of the admin range that no host nor the VIP uses; undefined when
+ * the range holds none or lies outside the subnet.
+ */
+export function adminClientAddress(graph: Graph): string | undefined {
+  const net = parseCidr(graph.network.subnet);
+  const admin = parseCidr(graph.network.admin);
+  const used = new Set([...graph.hosts.map((h) => h.address), graph.loadBalancer.vip]);
+  const first = networkOf(admin);
+  for (let a = first + admin.size - 2; a > first; a--) {
+    const addr = toDotted(a);
+    if (!used.has(addr) && contains(net, addr) && addr !== graph.network.broadcast && addr !== graph.network.networkAddress) return addr;
+  }
+  return undefined;
 }

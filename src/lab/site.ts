@@ -1,13 +1,11 @@
-// The lab's last step of `up`: every WordPress pool gets its site installed
-// through the VIP (WordPress's own installer, the admin password from the
-// secrets), so that pages are the site's pages and not the installer.
+// The lab's last step of `up`: every WordPress pool must already serve its
+// installed site through the VIP: hacompile-wp-install installed it when the
+// pool's first host started (issue 14 item 12). An installer page instead
+// fails the lab: nobody may reach it but the admin network.
 import { LabError, waitFor } from "./exec.js";
 import { clientHttp, membersOf, routeUrl, wordpressNeedles, type HttpRecord } from "./http.js";
 import type { Lab } from "./up.js";
 import { settleVip } from "./vip.js";
-
-/** The WordPress admin's login name; the password is the topology's secret. */
-export const WP_ADMIN_USER = "admin";
 
 export async function waitForVip(lab: Lab): Promise<void> {
   const holders = await settleVip(lab.layout, lab.graph, 15_000, 500);
@@ -28,23 +26,7 @@ export async function installSites(lab: Lab): Promise<void> {
     }, 30_000, 500);
     if (!up || !first) throw new LabError(`pool ${pool.name} does not answer at ${base} through the VIP`);
     if (first.status === 302 && first.location.includes("wp-admin/install.php")) {
-      const form = {
-        weblog_title: graph.site.title,
-        user_name: WP_ADMIN_USER,
-        admin_password: lab.secrets.wordpressAdmin,
-        admin_password2: lab.secrets.wordpressAdmin,
-        admin_email: graph.site.adminEmail,
-        blog_public: "0",
-      };
-      const [r] = await clientHttp(lab.layout, graph, {
-        requests: [{ path: `${base}wp-admin/install.php?step=2`, method: "POST", form }],
-        count: 1,
-        rate: 1,
-        timeoutMs: 60_000,
-        needles: ["<h1>Success!</h1>"],
-      });
-      if (!r || r.status !== 200 || !r.has[0]) throw new LabError(`WordPress installer of pool ${pool.name} failed: status ${r?.status ?? "none"} ${r?.error ?? ""}`);
-      lab.log(`WordPress of pool ${pool.name} installed through the VIP (${((r.end - r.start) / 1000).toFixed(1)} s)`);
+      throw new LabError(`pool ${pool.name}: ${base} redirects to WordPress's installer: the site was not installed when its hosts started (hacompile-wp-install)`);
     }
     const [page] = await clientHttp(lab.layout, graph, { requests: [{ path: base }], count: 1, rate: 1, timeoutMs: 10_000, needles: wordpressNeedles(graph) });
     if (!page || page.status !== 200 || !page.has.every((h) => h)) {

@@ -11,9 +11,9 @@ import type { HostFile, HostPlan } from "../render/types.js";
 import { completeSecrets, type Secrets } from "../secrets.js";
 import { bundle, bundleFiles } from "../../targets/bundle/index.js";
 import { readTopology, report } from "../commands/common.js";
-import { LabError, run } from "./exec.js";
+import { LabError, must, run } from "./exec.js";
 import { bootHost, shInHost, startHolder } from "./hostns.js";
-import { CLIENT_PORT, clientAddress, hostNs, labLayout, switchPort, type LabLayout } from "./layout.js";
+import { adminClientAddress, CLIENT_PORT, clientAddress, hostNs, labLayout, switchPort, type LabLayout } from "./layout.js";
 import { addNode, createSwitch, labNamespaces } from "./netns.js";
 import { startSteps, topoOrder, type Step } from "./order.js";
 import { applySysctl, freshPackageState, mountPoint, runInstall, SYSTEMCTL_SHIM } from "./prepare.js";
@@ -145,6 +145,26 @@ async function runStep(lab: Lab, s: Step): Promise<void> {
     throw new LabError(`${s.id} failed (exit ${r.code}${r.timedOut ? ", timed out" : ""}): ${tail}`);
   }
   lab.log(`  ${s.id}: done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  for (const line of loudLines(readFileSync(lab.sup.logPath(s.host, s.service.name), "utf8"))) lab.log(`  ${s.id}: ${line}`);
+}
+
+/**
+ * What a step shouted between banners of asterisks (the HyperDB install
+ * saying that it is NOT installed, as it is here without a route out): a
+ * step that succeeds in a degraded way says so in the lab's own output.
+ */
+export function loudLines(log: string): string[] {
+  const out: string[] = [];
+  let inside = false;
+  for (const raw of log.split("\n")) {
+    const line = raw.replace(/^[\w-]+: /, "");
+    if (/^\*{20,}$/.test(line.trim())) {
+      inside = !inside;
+      continue;
+    }
+    if (inside && line.trim() !== "") out.push(line.trim());
+  }
+  return out;
 }
 
 /** Runs the steps as soon as their dependencies are through; the first failure fails the whole. */
@@ -218,7 +238,11 @@ export async function labUp(file: string, compiled: Compiled, log: (line: string
     saveState(layout.workDir, state);
   }
   await addNode(layout, state, "client", layout.client, CLIENT_PORT, "eth0", `${lab.clientAddress}/${prefix}`);
-  log(`network: ${graph.hosts.length} hosts and a client (${lab.clientAddress}) on a bridge in ${layout.sw} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  // Added second in the same subnet, so a secondary address: used only by
+  // requests that bind it (the lab's HTTP client), never as the default source.
+  const admin = adminClientAddress(graph);
+  if (admin !== undefined) await must("ip", ["-n", layout.client, "addr", "add", `${admin}/${prefix}`, "dev", "eth0"]);
+  log(`network: ${graph.hosts.length} hosts and a client (${lab.clientAddress}${admin !== undefined ? `, ${admin} in the admin network` : ""}) on a bridge in ${layout.sw} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
 
   const t1 = Date.now();
   await mapLimit(plans, 4, (p) => installHost(lab, p.host, p));

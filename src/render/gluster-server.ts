@@ -4,6 +4,7 @@
 // bootstrap that probes the peers and creates, configures and starts the
 // volume (idempotent; refuses to touch a volume whose bricks differ).
 import { rolesOf, type Graph, type Host, type Volume } from "../graph/model.js";
+import { WEB_USER } from "./php-fpm.js";
 import { renderTemplate } from "./ejs.js";
 import { execLine, sh } from "./quote.js";
 import { unitFile } from "./systemd-unit.js";
@@ -198,15 +199,25 @@ function bootstrapScript(graph: Graph, host: Host, vols: readonly Volume[]): Hos
     peerDelay: PEER_WAIT.delaySeconds,
     pingTimeout: PING_TIMEOUT_SECONDS,
     tcpUserTimeout: TCP_USER_TIMEOUT_SECONDS,
-    volumes: vols.map(volumeArgs),
+    volumes: vols.map((v) => volumeArgs(graph, v)),
   });
   return file(BOOTSTRAP_SCRIPT, content, "shell", "glusterd", { mode: 0o755 });
 }
 
-function volumeArgs(v: Volume): VolumeArgs {
+/**
+ * The user that must own a volume's root: php-fpm's user when a WordPress
+ * pool writes uploads there, else '' (root keeps it). The bootstrap turns the
+ * name into ids on the brick server itself (Debian's base-passwd gives
+ * www-data the same uid and gid, 33, on every Debian host and image).
+ */
+function volumeOwner(graph: Graph, v: Volume): string {
+  return graph.pools.some((p) => p.app === "wordpress" && p.volume === v.name) ? WEB_USER : "";
+}
+
+function volumeArgs(graph: Graph, v: Volume): VolumeArgs {
   const sets = v.bricks.length / v.replica;
   const layout = v.arbiter === 1 ? `${sets} x (${v.replica - 1} + 1) = ${v.bricks.length}` : v.replica === 1 ? `${v.bricks.length}` : `${sets} x ${v.replica} = ${v.bricks.length}`;
   const kind = v.replica === 1 ? "distribute" : v.arbiter === 1 ? `replica ${v.replica} with an arbiter (the last brick of each set holds metadata only)` : `replica ${v.replica}`;
-  const words = [v.name, String(v.replica), String(v.arbiter), layout, ...v.bricks.map((b) => `${b.address}:${b.path}`)].map(sh).join(" ");
+  const words = [v.name, String(v.replica), String(v.arbiter), volumeOwner(graph, v), layout, ...v.bricks.map((b) => `${b.address}:${b.path}`)].map(sh).join(" ");
   return { name: v.name, comment: `${v.name}: ${kind}, ${v.bricks.length} bricks, mounted at ${v.mount}`, words };
 }

@@ -15,15 +15,15 @@ const INSTALL_UNIT = "hacompile-install-hyperdb.service";
 /** Optional overrides for the install script (a local db.php, a sha256, a mirror URL). */
 export const INSTALL_ENV_FILE = "/etc/hacompile/hyperdb.env";
 
-/** HyperDB's last release, as tagged in the WordPress plugin repository. */
+/** The `Version:` header of the pinned db.php (1.9 with its PHP 8 fixes). */
 const HYPERDB_VERSION = "1.9";
-const HYPERDB_URL = `https://plugins.svn.wordpress.org/hyperdb/tags/${HYPERDB_VERSION}/db.php`;
-/**
- * The sha256 of HYPERDB_URL. Empty: it could not be fetched and checked when
- * this was written, and a made-up hash is worse than none. With it empty the
- * script refuses to install a download unless given the hash to check.
- */
-const HYPERDB_SHA256 = "";
+/** Upstream's repository at a fixed commit: a tag or branch could move, a commit cannot. */
+const HYPERDB_COMMIT = "d8f68ef589af5c64575f87f7a2c94699af20a57f";
+export const HYPERDB_URL = `https://raw.githubusercontent.com/Automattic/HyperDB/${HYPERDB_COMMIT}/db.php`;
+/** sha256 of HYPERDB_URL (50,882 bytes), given in issue 14: a download is installed only when it matches. */
+export const HYPERDB_SHA256 = "77206d2ee49f663fe2a36c3f9cb16c7bc125fd882107761e7a51d389ad63103e";
+/** Bytes of the pinned file: curl stops reading beyond this, so a wrong answer cannot fill the disk. */
+export const HYPERDB_BYTES = 50882;
 
 const DATASET = "global";
 /** Seconds to wait for a TCP answer before HyperDB tries the next server. */
@@ -98,7 +98,8 @@ function installScript(graph: Graph): HostFile {
     dest: sh(`${WP_CONTENT_DIR}/db.php`),
     version: sh(HYPERDB_VERSION),
     url: sh(HYPERDB_URL),
-    sha256: HYPERDB_SHA256 === "" ? "''" : sh(HYPERDB_SHA256),
+    sha256: sh(HYPERDB_SHA256),
+    maxBytes: String(HYPERDB_BYTES),
     envFile: sh(INSTALL_ENV_FILE),
     dbConfig: sh(DB_CONFIG_PATH),
   });

@@ -17,6 +17,7 @@ import type { Renderer } from "./types.js";
 import { volumeBackup } from "./volume-backup.js";
 import { webNginx } from "./web-nginx.js";
 import { wordpress } from "./wordpress.js";
+import { wordpressInstall } from "./wordpress-install.js";
 
 export const renderers: readonly Renderer[] = [
   sysctl,
@@ -27,6 +28,7 @@ export const renderers: readonly Renderer[] = [
   webNginx,
   phpFpm,
   wordpress,
+  wordpressInstall,
   hyperdb,
   mysqlConfig,
   mysqlBootstrap,

@@ -4,6 +4,7 @@ import { hasRole, type Graph, type Host, type Pool, type Route } from "../graph/
 import { renderTemplate } from "./ejs.js";
 import { generatedBy, NGINX_INCLUDE_DIR } from "./nginx-main.js";
 import { ngx } from "./quote.js";
+import { LB_READ_TIMEOUT_SECONDS } from "./timeouts.js";
 import { file, type Contribution, type Renderer, type RenderContext } from "./types.js";
 
 export const LB_CONF_PATH = `${NGINX_INCLUDE_DIR}/lb.conf`;
@@ -98,6 +99,7 @@ interface LbView {
   readonly serverName: string;
   readonly clientMaxBodySize: string;
   readonly connectTimeout: string;
+  readonly readTimeout: string;
   readonly nextUpstreamTimeout: string;
   readonly upstreams: readonly UpstreamView[];
   readonly locations: readonly LocationView[];
@@ -176,6 +178,7 @@ function lbConf(graph: Graph, host: Host): string {
     serverName: ngx(graph.site.domain),
     clientMaxBodySize: `${graph.site.uploadMaxMb}m`,
     connectTimeout: CONNECT_TIMEOUT,
+    readTimeout: `${LB_READ_TIMEOUT_SECONDS}s`,
     nextUpstreamTimeout: NEXT_UPSTREAM_TIMEOUT,
     upstreams: routedPools(graph).map(upstreamView),
     locations: locationViews(graph),

@@ -4,6 +4,7 @@
 import { rolesOf, type Graph, type Host, type Pool } from "../graph/model.js";
 import { renderTemplate } from "./ejs.js";
 import { restartDropIn } from "./restart.js";
+import { DB_CONNECT_TIMEOUT_SECONDS, PHP_TERMINATE_SECONDS } from "./timeouts.js";
 import { file, type Contribution, type HostFile, type RenderContext, type Renderer, type ServiceSpec } from "./types.js";
 import { generatedBy, wordpressPoolOf } from "./wordpress.js";
 
@@ -24,8 +25,7 @@ export function fpmSocket(pool: Pool): string {
  */
 const PM = { maxChildren: 16, startServers: 4, minSpare: 2, maxSpare: 6, maxRequests: 500 } as const;
 
-/** Largest script run, seconds; wp-cron is the longest legitimate one. */
-const REQUEST_TERMINATE_SECONDS = 300;
+export { FASTCGI_READ_TIMEOUT_SECONDS } from "./timeouts.js";
 
 /**
  * PHP's limits agree with nginx: client_max_body_size (LB and web) is the
@@ -39,6 +39,8 @@ function phpLimits(graph: Graph): [string, string][] {
     ["post_max_size", `${mb}M`],
     ["memory_limit", `${Math.max(256, mb + 128)}M`],
     ["max_file_uploads", "20"],
+    // mysqli's connect timeout (timeouts.ts).
+    ["default_socket_timeout", String(DB_CONNECT_TIMEOUT_SECONDS)],
   ];
 }
 
@@ -49,7 +51,7 @@ function poolFile(graph: Graph, host: Host, pool: Pool): HostFile {
     user: WEB_USER,
     socket: fpmSocket(pool),
     pm: PM,
-    requestTerminate: `${REQUEST_TERMINATE_SECONDS}s`,
+    requestTerminate: `${PHP_TERMINATE_SECONDS}s`,
     pingPath: FPM_PING_PATH,
     // The health endpoint answers with the fpm ping: naming the host shows which one answered.
     pingResponse: host.name,

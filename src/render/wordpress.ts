@@ -7,6 +7,8 @@
 import { hostByName, rolesOf, type Database, type Graph, type Host, type Pool } from "../graph/model.js";
 import { SALT_NAMES } from "../secrets.js";
 import { renderTemplate } from "./ejs.js";
+import { NGINX_HTTPD_PACKAGE } from "./nginx-main.js";
+import { CRON_MAX_SECONDS } from "./timeouts.js";
 import { execLine, php } from "./quote.js";
 import { unitFile } from "./systemd-unit.js";
 import { file, type Contribution, type HostFile, type RenderContext, type Renderer, type ServiceSpec } from "./types.js";
@@ -21,6 +23,15 @@ export const DB_CONFIG_PATH = "/etc/wordpress/db-config.php";
 export const PEER_ADDR_PARAM = "HACOMPILE_PEER_ADDR";
 
 const CRON_SCHEDULE = "*:0/5";
+
+/**
+ * Debian's wordpress Depends on `apache2 | httpd` and `libapache2-mod-php |
+ * php`. apt takes the first alternative unless another one is installed in
+ * the same transaction, so without these it installs and enables apache2 and
+ * mod_php, which race nginx for port 80 after a reboot. nginx Provides httpd;
+ * the `php` metapackage depends on php8.2, which php8.2-fpm satisfies.
+ */
+const WORDPRESS_DEPENDENCY_CHOICES: readonly string[] = [NGINX_HTTPD_PACKAGE, "php"];
 const CRON_UNIT = "hacompile-wp-cron";
 
 /** Debian's wp-config.php requires /etc/wordpress/config-<Host header>.php. */
@@ -129,7 +140,7 @@ export function tablePrefix(db: Database, pool: Pool): string {
 function cronArgv(graph: Graph, host: Host, pool: Pool): string[] {
   const prefix = poolPrefix(pool);
   const base = `http://${host.address}:${pool.port}${prefix === "/" ? "" : prefix}`;
-  return ["/usr/bin/curl", "-fsS", "--max-time", "300", "-o", "/dev/null", "-H", `Host: ${graph.site.domain}`, `${base}/wp-cron.php?doing_wp_cron`];
+  return ["/usr/bin/curl", "-fsS", "--max-time", String(CRON_MAX_SECONDS), "-o", "/dev/null", "-H", `Host: ${graph.site.domain}`, `${base}/wp-cron.php?doing_wp_cron`];
 }
 
 function cronFiles(graph: Graph, pool: Pool, argv: readonly string[]): HostFile[] {
@@ -181,7 +192,9 @@ function render(ctx: RenderContext, host: Host): Contribution {
   const services: ServiceSpec[] = [];
   // The theme is only a Recommends of Debian's wordpress, which every target installs
   // without: with no theme WordPress answers every page with an empty body.
-  const packages = ["wordpress", "wordpress-theme-twentytwentythree"];
+  // php8.2-cli runs the site's install program (wordpress-install.ts) on one
+  // host; every host has it, so that the pool's hosts share one image.
+  const packages = ["wordpress", "wordpress-theme-twentytwentythree", "php8.2-cli", ...WORDPRESS_DEPENDENCY_CHOICES];
   if (pool.members[0]?.host === host.name) {
     const argv = cronArgv(ctx.graph, host, pool);
     files.push(...cronFiles(ctx.graph, pool, argv));

@@ -10,6 +10,7 @@
 //   domain <domain>
 //   title <site title...>
 //   admin_email <address>
+//   admin_client <address>             (a free address in the admin network, if any)
 //   lbs <host>...                      (preference order)
 //   route <path> <pool> <app> <host>...
 //   database <name> <engine> <schema> <primary> <replica>...
@@ -20,6 +21,7 @@
 import { readFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import type { Graph } from "../../src/graph/model.js";
+import { adminClientAddress } from "../../src/lab/layout.js";
 import { WP_CONTENT_DIR } from "../../src/render/wordpress.js";
 
 function servedAt(graph: Graph, volume: string, mount: string): string {
@@ -39,6 +41,9 @@ export function planLines(graph: Graph): string[] {
     `admin_email ${graph.site.adminEmail}`,
     `lbs ${graph.loadBalancer.hosts.join(" ")}`,
   ];
+  // Only the admin network sees X-Served-By and the installer: the checks' client sits there.
+  const admin = adminClientAddress(graph);
+  if (admin !== undefined) lines.push(`admin_client ${admin}`);
   for (const r of graph.loadBalancer.routes) {
     const pool = graph.pools.find((p) => p.name === r.pool);
     if (!pool) throw new Error(`graph.json: route ${r.path} names no pool`);

@@ -43,6 +43,7 @@ export const PRIMARY_SQL = "/etc/hacompile/db/primary.sql";
 export const REPLICA_SQL = "/etc/hacompile/db/replica.sql";
 export const PRIMARY_CLIENT_CNF = "/etc/hacompile/db/primary-client.cnf";
 export const GLUSTER_BOOTSTRAP = "/usr/local/sbin/hacompile-gluster-bootstrap";
+export const GLUSTER_MOUNT_SCRIPT = "/usr/local/sbin/hacompile-gluster-mount";
 export const GLUSTERD_VOL = "/etc/glusterfs/glusterd.vol";
 export const FIREWALL = "/etc/hacompile/firewall.nft";
 export const webConf = (pool: string): string => `/etc/nginx/hacompile/web-${pool}.conf`;
@@ -514,9 +515,21 @@ export function checkGluster(b: Build): void {
       assert.is(m.where, v.mount, `${c}: mounts ${name} at the topology's path`);
       assert.is(m.server, addressOf(t, first), `${c}: What= is the first brick server`);
       assert.equal(sorted([m.server, ...m.backups]), serverAddrs, `${c}: What= and backup-volfile-servers= name every brick server once`);
+      // Ordered after the mount, never bound to it: a volume not served yet at
+      // boot must not fail php-fpm for good (issue 14 item 3); nginx keeps the
+      // host out of its pool instead, by the marker on the volume.
       const dropIns = rootFilesUnder(b, c, "/etc/systemd/system/").filter((p) => /\/php[\d.]+-fpm\.service\.d\//.test(p));
-      const requires = dropIns.flatMap((p) => [...rootFile(b, c, p).matchAll(/^RequiresMountsFor=(.+)$/gm)].map((x) => x[1]!.split(" "))).flat();
-      assert.ok(requires.includes(v.mount), `${c}: php-fpm waits for ${v.mount}`);
+      const entries = (key: string): string[] => dropIns.flatMap((p) => [...rootFile(b, c, p).matchAll(new RegExp(`^${key}=(.+)$`, "gm"))].flatMap((x) => x[1]!.split(" ")));
+      assert.ok(entries("After").includes(systemdEscapePath(v.mount) + ".mount"), `${c}: php-fpm starts after the mount of ${v.mount}`);
+      assert.equal([...entries("RequiresMountsFor"), ...entries("Requires"), ...entries("BindsTo"), ...entries("Requisite")], [], `${c}: php-fpm does not require the mount`);
+      const web = rootFilesUnder(b, c, "/etc/nginx/hacompile/").map((p) => rootFile(b, c, p)).join("\n");
+      const helper = rootFile(b, c, GLUSTER_MOUNT_SCRIPT);
+      const marker = must(/^readonly MARKER=(\S+)$/m.exec(helper)?.[1], "readonly MARKER=", where(c, GLUSTER_MOUNT_SCRIPT));
+      assert.ok(web.includes(`if (!-f ${v.mount}/${marker}) {`), `${c}: nginx serves only while ${v.mount}/${marker}, which the mount helper keeps, is there`);
+      // The volume's owner is the user php-fpm runs the pool as (issue 14 item 2).
+      const fpmUsers = rootFilesUnder(b, c, "/etc/php/8.2/fpm/pool.d/").flatMap((p) => [...rootFile(b, c, p).matchAll(/^user = (\S+)$/gm)].map((x) => x[1]!));
+      assert.equal(fpmUsers.length, 1, `${c}: one php-fpm pool`);
+      assert.is(vol.owner, fpmUsers[0], `${at}: volume ${name} is given to php-fpm's user on ${c}`);
     }
     for (const s of order) {
       const gat = where(s, GLUSTERD_VOL);

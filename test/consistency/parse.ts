@@ -418,19 +418,20 @@ export function replicaSql(text: string, where: string): ReplicaSql {
 
 export interface GlusterBootstrap {
   readonly peers: readonly string[];
-  readonly volumes: readonly { name: string; replica: number; arbiter: number; layout: string; bricks: readonly string[] }[];
+  readonly volumes: readonly { name: string; replica: number; arbiter: number; owner: string; layout: string; bricks: readonly string[] }[];
 }
 
 export function glusterBootstrap(text: string, where: string): GlusterBootstrap {
   const peers = must(/^readonly PEERS=\(([^)]*)\)$/m.exec(text)?.[1], "readonly PEERS=(...)", where)
     .split(/\s+/)
     .filter((p) => p !== "");
-  const volumes = [...text.matchAll(/^ensure_volume (\S+) (\d+) ([01]) '([^']*)' (.+) \|\| status=1$/gm)].map((m) => ({
+  const volumes = [...text.matchAll(/^ensure_volume (\S+) (\d+) ([01]) (\S+) '([^']*)' (.+) \|\| status=1$/gm)].map((m) => ({
     name: m[1]!,
     replica: Number(m[2]),
     arbiter: Number(m[3]),
-    layout: m[4]!,
-    bricks: m[5]!.split(" "),
+    owner: m[4] === "''" ? "" : m[4]!,
+    layout: m[5]!,
+    bricks: m[6]!.split(" "),
   }));
   return { peers, volumes: nonEmpty(volumes, "ensure_volume calls", where) };
 }

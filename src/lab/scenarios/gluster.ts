@@ -1,7 +1,10 @@
-// GlusterFS: a file written on one client is read on another; a brick
-// server's processes are killed (reads and writes go on), it is started
-// again (self-heal ends with 0 pending, bricks equal); its link is cut (the
-// clients' stall is measured: goal under 10 s), then restored and healed.
+// GlusterFS: a file written on one client is read on another; the app's
+// user creates uploads/YYYY/MM on it; a client's FUSE process is killed (the
+// host answers 503, not 500, until the mount helper's next round remounts
+// it); a brick server's processes are killed (reads and writes go on), it is
+// started again (self-heal ends with 0 pending, bricks equal); its link is
+// cut (the clients' stall is measured: goal under 10 s), then restored and
+// healed.
 import type { Graph, Volume } from "../../graph/model.js";
 import { sh } from "../../render/quote.js";
 import { LabError, nowMs, sleep, waitFor } from "../exec.js";
@@ -12,6 +15,10 @@ import type { Figures, Outcome, Scenario } from "../scenario.js";
 import type { Lab } from "../up.js";
 import { specOf } from "./common.js";
 import { hostNs } from "../layout.js";
+import { readFileSync } from "node:fs";
+import { MOUNT_SCRIPT } from "../../render/gluster-client.js";
+import { WEB_USER } from "../../render/php-fpm.js";
+import { HEALTH_PATH } from "../../render/web-nginx.js";
 
 const GOAL_STALL_S = 10;
 /** Files written and read back while a brick server is down. */
@@ -115,6 +122,57 @@ async function crashHost(lab: Lab, host: string): Promise<void> {
   await waitFor(async () => (await namespacePids(hostNs(lab.layout, host))).every((p) => p === holder), 10_000, 50);
 }
 
+/** The app's user creates uploads/YYYY/MM at the volume's root, as WordPress does (issue 14 item 2). */
+async function appUserWrites(lab: Lab, v: Volume, host: string): Promise<boolean> {
+  const dir = `${v.mount}/hacompile-lab-${WEB_USER}`;
+  const r = await step(lab, host, `runuser -u ${sh(WEB_USER)} -- mkdir -p ${sh(`${dir}/2026/12`)} && runuser -u ${sh(WEB_USER)} -- touch ${sh(`${dir}/2026/12/upload.bin`)}`);
+  await step(lab, host, `rm -rf ${sh(dir)}`);
+  return r.ok;
+}
+
+/** kill -9 of the volume's FUSE client on `host` (the glusterfs process serving the mount). */
+async function killClient(lab: Lab, v: Volume, host: string): Promise<boolean> {
+  let killed = false;
+  for (const p of await namespacePids(hostNs(lab.layout, host))) {
+    let cmd = "";
+    try {
+      cmd = readFileSync(`/proc/${p}/cmdline`, "utf8").split("\0").join(" ");
+    } catch {
+      continue;
+    }
+    if (!/(^|\/)glusterfs /.test(cmd) || !cmd.includes(` ${v.mount}`)) continue;
+    process.kill(p, "SIGKILL");
+    killed = true;
+  }
+  return killed;
+}
+
+/** The status of the host's own health endpoint, asked from the host itself (an insider). */
+async function healthStatus(lab: Lab, host: string): Promise<string> {
+  const h = lab.graph.hosts.find((x) => x.name === host);
+  const pool = lab.graph.pools.find((p) => p.app === "wordpress" && p.members.some((m) => m.host === host));
+  if (!h || !pool) return "no WordPress pool";
+  const r = await step(lab, host, `curl -s -o /dev/null -w '%{http_code}' --max-time 5 -H ${sh(`Host: ${lab.graph.site.domain}`)} ${sh(`http://${h.address}:${pool.port}${HEALTH_PATH}`)}`, 15);
+  return r.out;
+}
+
+/** A killed FUSE client: 503 (out of the pool) until the helper's round remounts it (issue 14 items 3, 4). */
+async function clientCrash(lab: Lab, v: Volume, host: string, figures: Figures, failures: string[]): Promise<void> {
+  if (!(await killClient(lab, v, host))) {
+    failures.push(`no glusterfs client process for ${v.mount} on ${host}`);
+    return;
+  }
+  const dead = await healthStatus(lab, host);
+  figures["health, client killed"] = dead;
+  if (dead !== "503") failures.push(`${host}'s health answered ${dead} with its ${v.mount} client killed, expected 503`);
+  // What the timer runs every 15 s on a real host; the lab has no timers.
+  const round1 = await step(lab, host, sh(MOUNT_SCRIPT), 120);
+  figures["remount s"] = round1.seconds;
+  const back = await healthStatus(lab, host);
+  figures["health, remounted"] = back;
+  if (!round1.ok || back !== "200") failures.push(`after the mount helper's round ${host}'s health answered ${back} (helper ${round1.ok ? "ok" : "failed"})`);
+}
+
 function runFor(v: Volume): (lab: Lab) => Promise<Outcome> {
   return async (lab) => {
     const figures: Figures = {};
@@ -132,6 +190,13 @@ function runFor(v: Volume): (lab: Lab) => Promise<Outcome> {
     const first = await writeRead(lab, dir, c0, c1, "first.bin");
     figures["write/read"] = first.ok ? `${c0}->${c1} ok` : "failed";
     if (!first.ok) failures.push(`a file written on ${c0} was not read back equal on ${c1}`);
+
+    if (lab.graph.pools.some((p) => p.app === "wordpress" && p.volume === v.name)) {
+      const owned = await appUserWrites(lab, v, c0);
+      figures[`${WEB_USER} writes`] = owned ? "ok" : "refused";
+      if (!owned) failures.push(`${WEB_USER} (php-fpm's user) cannot create uploads/YYYY/MM on ${v.name}`);
+      await clientCrash(lab, v, c0, figures, failures);
+    }
 
     // Brick server crash: writes and reads go on.
     await crashHost(lab, victim);

@@ -12,6 +12,7 @@ VIP=
 DOMAIN=
 TITLE=
 ADMIN_EMAIL=
+ADMIN_CLIENT=
 declare -a LBS=() ROUTES=() DATABASES=() VOLUMES=()
 # From compose.yaml: "image context" lines, the services `up` starts, the profiles.
 declare -a IMAGES=() SERVICES=() PROFILES=()
@@ -73,6 +74,7 @@ read_facts() {
     domain) DOMAIN=$rest ;;
     title) TITLE=$rest ;;
     admin_email) ADMIN_EMAIL=$rest ;;
+    admin_client) ADMIN_CLIENT=$rest ;;
     lbs) read -r -a LBS <<<"$rest" ;;
     route) ROUTES+=("$rest") ;;
     database) DATABASES+=("$rest") ;;
@@ -156,14 +158,18 @@ wait_healthy() {
   ok "every service healthy ($(since "$t") s after up returned)"
 }
 
-# A container on the compose network, for requests through the VIP (the image of the first load balancer: it has curl).
+# A container on the compose network, for requests through the VIP (the image
+# of the first load balancer: it has curl), at an address of the admin network:
+# only that network sees X-Served-By, the health endpoint and the installer.
 start_client() {
   local id image net
+  local -a ip=()
   id=$(cid "${LBS[0]}")
   image=$(docker inspect -f '{{.Config.Image}}' "$id")
   net=$(docker inspect -f '{{range $k, $v := .NetworkSettings.Networks}}{{$k}}{{end}}' "$id")
   CLIENT=$NS-client
-  if ! timeout 60 docker run -d --name "$CLIENT" --network "$net" --entrypoint sleep "$image" 3600 >"$LOGS/client.log" 2>&1; then
+  if [ -n "$ADMIN_CLIENT" ]; then ip=(--ip "$ADMIN_CLIENT"); fi
+  if ! timeout 60 docker run -d --name "$CLIENT" --network "$net" "${ip[@]}" --entrypoint sleep "$image" 3600 >"$LOGS/client.log" 2>&1; then
     bad "client container on network $net"
     show_log "$LOGS/client.log"
     CLIENT=

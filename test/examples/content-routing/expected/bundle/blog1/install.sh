@@ -221,22 +221,24 @@ ensure_service() { # unit
 }
 
 if live; then
-  ensure_packages curl nftables nginx-light php8.2-fpm php8.2-mysql wordpress wordpress-theme-twentytwentythree
+  ensure_packages curl nftables nginx nginx-light php php8.2-cli php8.2-fpm php8.2-mysql wordpress wordpress-theme-twentytwentythree
 fi
 
 # Dependencies first; periodic jobs through their timers.
-services=(hacompile-firewall.service hacompile-install-hyperdb.service php8.2-fpm.service nginx.service hacompile-wp-cron.timer)
+services=(hacompile-firewall.service hacompile-install-hyperdb.service php8.2-fpm.service nginx.service hacompile-wp-cron.timer hacompile-wp-install.service)
 
 install_file 0644 root root 89f1098f29d0cc9a4650a44b66c01d71fa3051eb628ca31fa8a9075357f0bff2 hacompile-firewall.service restart /etc/hacompile/firewall.nft
-install_file 0644 root root a95146c84d301a0c25ab883f434b92a80ec78d2ed0bbd5b7e378ac122f4fc8e1 nginx.service reload /etc/nginx/hacompile/web-blog.conf
+install_file 0600 root root 0f00303c1de323d3a5a339d8493219c54f4aa03d0517bedf79382ab03671ed41 hacompile-wp-install.service restart /etc/hacompile/wordpress-admin-password
+install_file 0644 root root b8e6b5e0050bcb31c5d96382561f2465b1d378e91e59dfa9f703d46ee0893cf8 nginx.service reload /etc/nginx/hacompile/web-blog.conf
 install_file 0644 root root 174c20561909a880159779a0a47dd5a9d6935cf8b57c5f5fe8a3344233ae71da nginx.service reload /etc/nginx/nginx.conf
-install_file 0644 root root 160f5b5ca3f035ae4def0d127e3f5b291f742ebb13dfbea534002a347cbbf3fb php8.2-fpm.service reload /etc/php/8.2/fpm/pool.d/hacompile-blog.conf
+install_file 0644 root root ee76b0cdb8dc935c20ab6be53720bcfdc3737c248ec236170379c1eb160c91af php8.2-fpm.service reload /etc/php/8.2/fpm/pool.d/hacompile-blog.conf
 install_file 0644 root root e717b30b966ef8c657b2f08e351e0bb8d0d8c488c8161f072f34a245791eeb2b php8.2-fpm.service reload /etc/php/8.2/fpm/pool.d/www.conf
 install_file 0644 root root 34a9d3493ea72375b470714f933fcb3a5ca46aaa472f4806127100b7f876d6ae hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service
 install_file 0644 root root cc58f6444ebe235622b7b1720bfaf8688afa9407efe38be95d0c74595e58ff4c hacompile-install-hyperdb.service restart /etc/systemd/system/hacompile-install-hyperdb.service
-install_file 0644 root root 39a2224f400e1c2c236365e43f5ebe32831692b749506483358ef063c52ed824 hacompile-wp-cron.timer restart /etc/systemd/system/hacompile-wp-cron.service
+install_file 0644 root root 028ee6386b30acdfcb45a769610a0ec4f669e9211daa3d9fc91991ebbefcb51e hacompile-wp-cron.timer restart /etc/systemd/system/hacompile-wp-cron.service
 install_file 0644 root root 8daee45d06cf55ee4c44f0320f9400af18f41a2fb4918b80037128407360eee7 hacompile-wp-cron.timer restart /etc/systemd/system/hacompile-wp-cron.timer
-install_file 0644 root root 1e1ed9fb43044ccc1f1076013df79ae796af00d69de323a501cdebd88ce1e31b - - /etc/systemd/system/hacompile.target
+install_file 0644 root root 4e459ae7df165e55126c0719e0c22fe0f5bbba3bd90287e356c4c758a7cb1616 hacompile-wp-install.service restart /etc/systemd/system/hacompile-wp-install.service
+install_file 0644 root root ad70d1fd7be9ac9ef9a58c44a2348eb19f4b3338f47e9996b99b663c30eb85a5 - - /etc/systemd/system/hacompile.target
 install_file 0644 root root 5214560dd0d4327b0c2c5df05b562dcebf415af3c9199e3bc89d0dd2171eb992 hacompile-firewall.service restart /etc/systemd/system/nftables.service.d/hacompile-firewall.conf
 install_file 0644 root root 9616ce756716369e0d89e2c876043b0f25002f759ee59cc5f34dcfabc2f8e110 nginx.service restart /etc/systemd/system/nginx.service.d/hacompile-restart.conf
 install_file 0644 root root 8974b88d368fb2040872819efe459b5ca30046cc1f58d8d3fed582d6faca1be2 nginx.service restart /etc/systemd/system/nginx.service.d/hacompile.conf
@@ -244,8 +246,10 @@ install_file 0644 root root 63922bdcc11e80df98f73526d87fbe4cafbb9d1184bd27b1c830
 install_file 0644 root root ab74dedf4beec4c8a157bcdfe771004d678564c64df4e957751c7d98dd8940eb php8.2-fpm.service restart /etc/systemd/system/php8.2-fpm.service.d/hacompile.conf
 install_file 0640 root www-data e72b208ec8e1b88f2924ca139b5a9a8bb0ee9df7984d8ecdfb1a45c9aaff8aec php8.2-fpm.service reload /etc/wordpress/config-example.org.php
 install_file 0640 root www-data a8e4d1461359cbf81265e77d5abd17fe46a6812cc1c91395c9a0df59542902d7 php8.2-fpm.service reload /etc/wordpress/db-config.php
-install_file 0755 root root f34f80e8a37a508f1db3fb7dec91ecca2b86a3fa6a84311b9855e88e320766d4 - - /usr/local/sbin/hacompile-health
-install_file 0755 root root 12a1681d61d0fdb09a591895748e2ea8eda37bb333610d311fd3f2192e4fefd2 hacompile-install-hyperdb.service restart /usr/local/sbin/hacompile-install-hyperdb
+install_file 0644 root root 495372b8cc571afddd5c94aaccb5a90fd36c6e09374f666e53b89c8a9245d70b hacompile-wp-install.service restart /usr/local/lib/hacompile/wp-install.php
+install_file 0755 root root 811164c11b2a801a145edcb33dfb78aa6b50e7d8f012403e11c776b0e8231e75 - - /usr/local/sbin/hacompile-health
+install_file 0755 root root 86c7f31bbdf846359e702afd2cde2ef68e5f77c8bca5e62195b9adfb37693053 hacompile-install-hyperdb.service restart /usr/local/sbin/hacompile-install-hyperdb
+install_file 0755 root root 9bcbceccf7b6ca633f3caae4927a1024cdf72cb2aba5127a11752a42dab90567 hacompile-wp-install.service restart /usr/local/sbin/hacompile-wp-install
 stop_dropped
 remove_dropped
 save_state
@@ -260,6 +264,7 @@ else
   ensure_enabled hacompile-firewall.service
   ensure_enabled hacompile-install-hyperdb.service
   ensure_enabled hacompile-wp-cron.timer
+  ensure_enabled hacompile-wp-install.service
   for unit in "${services[@]}"; do ensure_service "$unit"; done
 fi
 

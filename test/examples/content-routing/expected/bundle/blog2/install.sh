@@ -221,16 +221,16 @@ ensure_service() { # unit
 }
 
 if live; then
-  ensure_packages curl nftables nginx-light php8.2-fpm php8.2-mysql wordpress wordpress-theme-twentytwentythree
+  ensure_packages curl nftables nginx nginx-light php php8.2-cli php8.2-fpm php8.2-mysql wordpress wordpress-theme-twentytwentythree
 fi
 
 # Dependencies first; periodic jobs through their timers.
 services=(hacompile-firewall.service hacompile-install-hyperdb.service php8.2-fpm.service nginx.service)
 
 install_file 0644 root root bb8d804459758fecfa51eb47405403c57fee8117986ab81d7107425d09a6aee7 hacompile-firewall.service restart /etc/hacompile/firewall.nft
-install_file 0644 root root 2e8a470b497798b8dff9a48fa54787de20e4a27548970ad4a1096a5c211f3f23 nginx.service reload /etc/nginx/hacompile/web-blog.conf
+install_file 0644 root root 6437cf94a257f5df596eb9e5647f3f4a8fa4f9e8385e88fcd8637cbd52d71321 nginx.service reload /etc/nginx/hacompile/web-blog.conf
 install_file 0644 root root 174c20561909a880159779a0a47dd5a9d6935cf8b57c5f5fe8a3344233ae71da nginx.service reload /etc/nginx/nginx.conf
-install_file 0644 root root d94a7ed1c31185b0c16afcb6d4933459ac8ca5b8536cbaf2fb02f477cbab502a php8.2-fpm.service reload /etc/php/8.2/fpm/pool.d/hacompile-blog.conf
+install_file 0644 root root 59044a732fe150708bc35e079ed816dce15953d6d64772bfbc27042f3175e87b php8.2-fpm.service reload /etc/php/8.2/fpm/pool.d/hacompile-blog.conf
 install_file 0644 root root e717b30b966ef8c657b2f08e351e0bb8d0d8c488c8161f072f34a245791eeb2b php8.2-fpm.service reload /etc/php/8.2/fpm/pool.d/www.conf
 install_file 0644 root root 34a9d3493ea72375b470714f933fcb3a5ca46aaa472f4806127100b7f876d6ae hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service
 install_file 0644 root root cc58f6444ebe235622b7b1720bfaf8688afa9407efe38be95d0c74595e58ff4c hacompile-install-hyperdb.service restart /etc/systemd/system/hacompile-install-hyperdb.service
@@ -243,7 +243,7 @@ install_file 0644 root root ab74dedf4beec4c8a157bcdfe771004d678564c64df4e957751c
 install_file 0640 root www-data 587800e50741660012c0841ddf12a8aab28d40ffd004a4cbb5f153895df3ae89 php8.2-fpm.service reload /etc/wordpress/config-example.org.php
 install_file 0640 root www-data 18162d766e8a5868512a09b20c89e459085c238bae5ee73f62c1debd9b82047c php8.2-fpm.service reload /etc/wordpress/db-config.php
 install_file 0755 root root ae0bc83da375c1bc353b382d04b66da491779c974e70e5feb5a34ba08366d1d8 - - /usr/local/sbin/hacompile-health
-install_file 0755 root root 12a1681d61d0fdb09a591895748e2ea8eda37bb333610d311fd3f2192e4fefd2 hacompile-install-hyperdb.service restart /usr/local/sbin/hacompile-install-hyperdb
+install_file 0755 root root 86c7f31bbdf846359e702afd2cde2ef68e5f77c8bca5e62195b9adfb37693053 hacompile-install-hyperdb.service restart /usr/local/sbin/hacompile-install-hyperdb
 stop_dropped
 remove_dropped
 save_state

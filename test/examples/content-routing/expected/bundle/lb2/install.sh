@@ -230,7 +230,7 @@ services=(hacompile-firewall.service hacompile-sysctl.service nginx.service keep
 
 install_file 0644 root root 1379768e93d00637b008d73457553f43dfbb77de48793fc307c2bb3ab551dbf6 hacompile-firewall.service restart /etc/hacompile/firewall.nft
 install_file 0644 root root 35c555a67776f996f5e47707a1dc88ce96121b60c0bc4eeb995676b2b71421e3 keepalived.service reload /etc/keepalived/keepalived.conf
-install_file 0644 root root 47d53d7c5fa459b5459709b0a307b4b4a12198a7131f4671303594aad2bde84b nginx.service reload /etc/nginx/hacompile/lb.conf
+install_file 0644 root root b1024c746c1a0d517a26e49a30598d185911d380379a3ef997841941e28b323f nginx.service reload /etc/nginx/hacompile/lb.conf
 install_file 0644 root root 174c20561909a880159779a0a47dd5a9d6935cf8b57c5f5fe8a3344233ae71da nginx.service reload /etc/nginx/nginx.conf
 install_file 0644 root root cadcdf43f5d5fd1dce4d5e1369e6c5f8f73088e485aa714ebd46cf4b39236b1f hacompile-sysctl.service restart /etc/sysctl.d/60-hacompile.conf
 install_file 0644 root root 34a9d3493ea72375b470714f933fcb3a5ca46aaa472f4806127100b7f876d6ae hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service

@@ -221,22 +221,24 @@ ensure_service() { # unit
 }
 
 if live; then
-  ensure_packages curl nftables nginx-light php8.2-fpm php8.2-mysql wordpress wordpress-theme-twentytwentythree
+  ensure_packages curl nftables nginx nginx-light php php8.2-cli php8.2-fpm php8.2-mysql wordpress wordpress-theme-twentytwentythree
 fi
 
 # Dependencies first; periodic jobs through their timers.
-services=(hacompile-firewall.service hacompile-install-hyperdb.service php8.2-fpm.service nginx.service hacompile-wp-cron.timer)
+services=(hacompile-firewall.service hacompile-install-hyperdb.service php8.2-fpm.service nginx.service hacompile-wp-cron.timer hacompile-wp-install.service)
 
 install_file 0644 root root 12cb82909793ec16917aa0d5591763ea9729cea6da707c5fb6f2697e6858defd hacompile-firewall.service restart /etc/hacompile/firewall.nft
-install_file 0644 root root e65d2406775f78cf396ebe7b014f54f55669d2333b720febf8a632d583446e63 nginx.service reload /etc/nginx/hacompile/web-web.conf
+install_file 0600 root root 0f00303c1de323d3a5a339d8493219c54f4aa03d0517bedf79382ab03671ed41 hacompile-wp-install.service restart /etc/hacompile/wordpress-admin-password
+install_file 0644 root root 99fbd0daeeb9aca6b9cf29e150f7c2f9ed5061aa6e8d685a3abcb6e2655e3c83 nginx.service reload /etc/nginx/hacompile/web-web.conf
 install_file 0644 root root 174c20561909a880159779a0a47dd5a9d6935cf8b57c5f5fe8a3344233ae71da nginx.service reload /etc/nginx/nginx.conf
-install_file 0644 root root 3c07559a4469a024b94f3b11d93147f31d78a943639793409e6ea21ba9a481fa php8.2-fpm.service reload /etc/php/8.2/fpm/pool.d/hacompile-web.conf
+install_file 0644 root root 74a6766b2a0d2c4b7510d6543401cf30799e4cc83cc3a5bf18a665fe9fd515d5 php8.2-fpm.service reload /etc/php/8.2/fpm/pool.d/hacompile-web.conf
 install_file 0644 root root e717b30b966ef8c657b2f08e351e0bb8d0d8c488c8161f072f34a245791eeb2b php8.2-fpm.service reload /etc/php/8.2/fpm/pool.d/www.conf
 install_file 0644 root root 34a9d3493ea72375b470714f933fcb3a5ca46aaa472f4806127100b7f876d6ae hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service
 install_file 0644 root root cc58f6444ebe235622b7b1720bfaf8688afa9407efe38be95d0c74595e58ff4c hacompile-install-hyperdb.service restart /etc/systemd/system/hacompile-install-hyperdb.service
-install_file 0644 root root b1aac714b591d46917ee849db0047002ee1ef1499c1c6c136baa98d8af29ea32 hacompile-wp-cron.timer restart /etc/systemd/system/hacompile-wp-cron.service
+install_file 0644 root root 1b1dba7cbdce763cbbe9363a49257e8e87d721128a27cc9a859d69a01c4d5a96 hacompile-wp-cron.timer restart /etc/systemd/system/hacompile-wp-cron.service
 install_file 0644 root root 41d0463b020f7852dfd4a48dfb24ae707958003a735d8182db4dbe7af107a058 hacompile-wp-cron.timer restart /etc/systemd/system/hacompile-wp-cron.timer
-install_file 0644 root root 0d72f6e3fed472a0e8d5768ccdd343efecddc0d2ee55647002a932e6c318a47d - - /etc/systemd/system/hacompile.target
+install_file 0644 root root 8cf93a29b3ce8741cd1fda0589867b8bcd79568096aafc57b272e7dc687f08b7 hacompile-wp-install.service restart /etc/systemd/system/hacompile-wp-install.service
+install_file 0644 root root 20f39310c8fcbac0df1a740a1bd94035c3b5474835d984936b4ed05705859db9 - - /etc/systemd/system/hacompile.target
 install_file 0644 root root 5214560dd0d4327b0c2c5df05b562dcebf415af3c9199e3bc89d0dd2171eb992 hacompile-firewall.service restart /etc/systemd/system/nftables.service.d/hacompile-firewall.conf
 install_file 0644 root root 9616ce756716369e0d89e2c876043b0f25002f759ee59cc5f34dcfabc2f8e110 nginx.service restart /etc/systemd/system/nginx.service.d/hacompile-restart.conf
 install_file 0644 root root 8974b88d368fb2040872819efe459b5ca30046cc1f58d8d3fed582d6faca1be2 nginx.service restart /etc/systemd/system/nginx.service.d/hacompile.conf
@@ -244,8 +246,10 @@ install_file 0644 root root 63922bdcc11e80df98f73526d87fbe4cafbb9d1184bd27b1c830
 install_file 0644 root root ab74dedf4beec4c8a157bcdfe771004d678564c64df4e957751c7d98dd8940eb php8.2-fpm.service restart /etc/systemd/system/php8.2-fpm.service.d/hacompile.conf
 install_file 0640 root www-data 7cf5b71e81653cf1c35a299235222b654aeda0dace7b99777b2863cb44e5d625 php8.2-fpm.service reload /etc/wordpress/config-example.org.php
 install_file 0640 root www-data a86e2d4caf7f2bac50f44f87107231ad27d2e3086b5337865a3f33536767a699 php8.2-fpm.service reload /etc/wordpress/db-config.php
-install_file 0755 root root 66cef30133b8c7cd652ee4c3258d4ebcfb6bf23f058fb2cfc1f1718d296d8ad5 - - /usr/local/sbin/hacompile-health
-install_file 0755 root root 12a1681d61d0fdb09a591895748e2ea8eda37bb333610d311fd3f2192e4fefd2 hacompile-install-hyperdb.service restart /usr/local/sbin/hacompile-install-hyperdb
+install_file 0644 root root 7fda933a351cd0a8caf337138e31b944dc2f33ab34e1b3155147b5eae3bbc712 hacompile-wp-install.service restart /usr/local/lib/hacompile/wp-install.php
+install_file 0755 root root 6c8dbe8046f5b22c6e867f22687230db7018ab5fc7005b85b5b79beaa4565c4c - - /usr/local/sbin/hacompile-health
+install_file 0755 root root 86c7f31bbdf846359e702afd2cde2ef68e5f77c8bca5e62195b9adfb37693053 hacompile-install-hyperdb.service restart /usr/local/sbin/hacompile-install-hyperdb
+install_file 0755 root root 9bcbceccf7b6ca633f3caae4927a1024cdf72cb2aba5127a11752a42dab90567 hacompile-wp-install.service restart /usr/local/sbin/hacompile-wp-install
 stop_dropped
 remove_dropped
 save_state
@@ -260,6 +264,7 @@ else
   ensure_enabled hacompile-firewall.service
   ensure_enabled hacompile-install-hyperdb.service
   ensure_enabled hacompile-wp-cron.timer
+  ensure_enabled hacompile-wp-install.service
   for unit in "${services[@]}"; do ensure_service "$unit"; done
 fi
 

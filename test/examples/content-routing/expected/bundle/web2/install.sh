@@ -221,16 +221,16 @@ ensure_service() { # unit
 }
 
 if live; then
-  ensure_packages curl nftables nginx-light php8.2-fpm php8.2-mysql wordpress wordpress-theme-twentytwentythree
+  ensure_packages curl nftables nginx nginx-light php php8.2-cli php8.2-fpm php8.2-mysql wordpress wordpress-theme-twentytwentythree
 fi
 
 # Dependencies first; periodic jobs through their timers.
 services=(hacompile-firewall.service hacompile-install-hyperdb.service php8.2-fpm.service nginx.service)
 
 install_file 0644 root root 481e8dd76be8f080f78c9fe74417edc3777e9e878486e6ac3f0403d2b79f8879 hacompile-firewall.service restart /etc/hacompile/firewall.nft
-install_file 0644 root root 5caa5b95fcd11794f693ec2a9239bac8a33863ea7e793269df0d5a0fb9c1d87e nginx.service reload /etc/nginx/hacompile/web-web.conf
+install_file 0644 root root 3cbb952a6126bdbdca0ccecf7ea13ae4e2129496447ebe77b17a535567dc0c4a nginx.service reload /etc/nginx/hacompile/web-web.conf
 install_file 0644 root root 174c20561909a880159779a0a47dd5a9d6935cf8b57c5f5fe8a3344233ae71da nginx.service reload /etc/nginx/nginx.conf
-install_file 0644 root root e6ee4249187013bd664339d1761c9a3a2a268ccf908e9ef50f0ad85e2c3efaf6 php8.2-fpm.service reload /etc/php/8.2/fpm/pool.d/hacompile-web.conf
+install_file 0644 root root 497ea6e76a9a6742de4f9cb4e289d5142558f7a87ffa9d814bd9a5c3253b1276 php8.2-fpm.service reload /etc/php/8.2/fpm/pool.d/hacompile-web.conf
 install_file 0644 root root e717b30b966ef8c657b2f08e351e0bb8d0d8c488c8161f072f34a245791eeb2b php8.2-fpm.service reload /etc/php/8.2/fpm/pool.d/www.conf
 install_file 0644 root root 34a9d3493ea72375b470714f933fcb3a5ca46aaa472f4806127100b7f876d6ae hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service
 install_file 0644 root root cc58f6444ebe235622b7b1720bfaf8688afa9407efe38be95d0c74595e58ff4c hacompile-install-hyperdb.service restart /etc/systemd/system/hacompile-install-hyperdb.service
@@ -243,7 +243,7 @@ install_file 0644 root root ab74dedf4beec4c8a157bcdfe771004d678564c64df4e957751c
 install_file 0640 root www-data 59d323e88f061812302db330b848d35b7beaf6e70e45a3df722fb2101b46706f php8.2-fpm.service reload /etc/wordpress/config-example.org.php
 install_file 0640 root www-data 71e2aa030169a49edbea9eada10d5f2beffd7411855cab983a1765f8f012effb php8.2-fpm.service reload /etc/wordpress/db-config.php
 install_file 0755 root root 9f47fe9f3d72360d4b2988a63737bb2b1b7775684280a00d73e79735b059fb54 - - /usr/local/sbin/hacompile-health
-install_file 0755 root root 12a1681d61d0fdb09a591895748e2ea8eda37bb333610d311fd3f2192e4fefd2 hacompile-install-hyperdb.service restart /usr/local/sbin/hacompile-install-hyperdb
+install_file 0755 root root 86c7f31bbdf846359e702afd2cde2ef68e5f77c8bca5e62195b9adfb37693053 hacompile-install-hyperdb.service restart /usr/local/sbin/hacompile-install-hyperdb
 stop_dropped
 remove_dropped
 save_state

@@ -230,7 +230,7 @@ services=(hacompile-sysctl.service nginx.service keepalived.service hacompile-do
 
 install_file 0644 root root ff51ffbb716cd43c69938b791003495948ba8cb11e2e1271eb09ae31eb5775e7 hacompile-firewall.service restart /etc/hacompile/firewall.nft
 install_file 0644 root root 51acfb0f1074c6cddd9deb0166410a76b62201f0b15c72ee9c05e75a51241d42 keepalived.service reload /etc/keepalived/keepalived.conf
-install_file 0644 root root b55e09308e387f8c316b5a0b5757be3cd7d156a85a94d01f2562c8381518db1a nginx.service reload /etc/nginx/hacompile/lb.conf
+install_file 0644 root root b806bc2712be47dd62f11f6d3475f1c9a8cc32f86a551493e5518d889690497f nginx.service reload /etc/nginx/hacompile/lb.conf
 install_file 0644 root root e3a2ce108ee2f0c234e5e7b2176494014ddee306328af52d74bfa5cc8c46f574 nginx.service reload /etc/nginx/nginx.conf
 install_file 0644 root root 4fb37b6ba0c305d63acdc7bbfb7df73ea12e8ea3fe55b3cb35b6c6716c669326 hacompile-sysctl.service restart /etc/sysctl.d/60-hacompile.conf
 install_file 0644 root root 8128fdf1c2309a3453c0711e82365c3620a530ee184dae68426bbcf5be6199da hacompile-do-reassert.timer restart /etc/systemd/system/hacompile-do-reassert.service

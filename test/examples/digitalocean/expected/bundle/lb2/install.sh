@@ -230,7 +230,7 @@ services=(hacompile-sysctl.service nginx.service keepalived.service hacompile-do
 
 install_file 0644 root root 3062b120834f9ccad3f47a22430b1524d1d89ac5b6c51f57a9bd120cdf42c081 hacompile-firewall.service restart /etc/hacompile/firewall.nft
 install_file 0644 root root 1e16ec8fb351c8b387c2ef5f4f93c68967bab58d588e6d3e524778064108eda3 keepalived.service reload /etc/keepalived/keepalived.conf
-install_file 0644 root root 165284eff591ed882d08b2c7f94d7c8eeb2b33881513de2a2776279b6d01e4cb nginx.service reload /etc/nginx/hacompile/lb.conf
+install_file 0644 root root fd4d0ff44ddce75ec002d3ae900790a9c53318fd4235f128a5918b92f638e593 nginx.service reload /etc/nginx/hacompile/lb.conf
 install_file 0644 root root e3a2ce108ee2f0c234e5e7b2176494014ddee306328af52d74bfa5cc8c46f574 nginx.service reload /etc/nginx/nginx.conf
 install_file 0644 root root cc99cf67c7a457d7933a5daf665a9a677279ff7a4a8d9c03c7e5fbf6dd399bbf hacompile-sysctl.service restart /etc/sysctl.d/60-hacompile.conf
 install_file 0644 root root 8128fdf1c2309a3453c0711e82365c3620a530ee184dae68426bbcf5be6199da hacompile-do-reassert.timer restart /etc/systemd/system/hacompile-do-reassert.service

@@ -228,7 +228,7 @@ fi
 services=(hacompile-firewall.service nginx.service)
 
 install_file 0644 root root a8045f5f50e4ce26fb5121d14a5e9ea8e45610efe8c58a70930ebef62ec1bda4 hacompile-firewall.service restart /etc/hacompile/firewall.nft
-install_file 0644 root root 750220259ad4e387b71406831eb3d4ae29693272565f6e9b8da8abef40a512b5 nginx.service reload /etc/nginx/hacompile/web-web.conf
+install_file 0644 root root d83a518ecfc60fb6f7e99f894b96df04e77b53f6c9645dda9ff155e3a277f71b nginx.service reload /etc/nginx/hacompile/web-web.conf
 install_file 0644 root root e3a2ce108ee2f0c234e5e7b2176494014ddee306328af52d74bfa5cc8c46f574 nginx.service reload /etc/nginx/nginx.conf
 install_file 0644 root root 9af610494078cee58a9654d2df47a0d566153d507cf48f4720617ee2c4643134 hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service
 install_file 0644 root root 76e3aed3bd8a3899103bdaf3b5c7b74a3b60bec0186c1974f4670c6014c34888 - - /etc/systemd/system/hacompile.target

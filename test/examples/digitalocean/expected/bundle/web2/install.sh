@@ -228,7 +228,7 @@ fi
 services=(hacompile-firewall.service nginx.service)
 
 install_file 0644 root root feae02431c5a483427e15ed63fcd6da952d4c7e813bf09609071d29f08cd2dec hacompile-firewall.service restart /etc/hacompile/firewall.nft
-install_file 0644 root root e2f1df300c1753b5e24a417547f8a567bf4433061029083a587dc411cca8b897 nginx.service reload /etc/nginx/hacompile/web-web.conf
+install_file 0644 root root f9383b190b61e3835536bab897fc5ebd34aeaabaa8b6b97601acd37cbad10156 nginx.service reload /etc/nginx/hacompile/web-web.conf
 install_file 0644 root root e3a2ce108ee2f0c234e5e7b2176494014ddee306328af52d74bfa5cc8c46f574 nginx.service reload /etc/nginx/nginx.conf
 install_file 0644 root root 9af610494078cee58a9654d2df47a0d566153d507cf48f4720617ee2c4643134 hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service
 install_file 0644 root root 2c350ebc8b409d4236a95289c648c54c1a8bd1287a54e68272b1b0f3954cc305 - - /etc/systemd/system/hacompile.target

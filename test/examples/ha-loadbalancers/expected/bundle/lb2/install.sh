@@ -230,7 +230,7 @@ services=(hacompile-firewall.service hacompile-sysctl.service nginx.service keep
 
 install_file 0644 root root fdea0bb95f7a8772bbb2b870a6dac3dfd51b35438b0e3eb18c31a27e4a9221c1 hacompile-firewall.service restart /etc/hacompile/firewall.nft
 install_file 0644 root root 6c52ff44bff57b286ee26a6eb1b28b14e1337defec3acf689200396cd9429f18 keepalived.service reload /etc/keepalived/keepalived.conf
-install_file 0644 root root 34f0bea11bd028e3bb0074cb68ae430a47ae4588f28303b7b484a1002aa4c2dd nginx.service reload /etc/nginx/hacompile/lb.conf
+install_file 0644 root root 1cdc2d2d06d36c59b7a3740b3641b57176fe5145bd481e28c3df07e61d8b9894 nginx.service reload /etc/nginx/hacompile/lb.conf
 install_file 0644 root root 7463a6a23ac44c921dc236f77bf5f6e2c888aa89dffd2a1d971c0cf15b644456 nginx.service reload /etc/nginx/nginx.conf
 install_file 0644 root root 685f692b4f7f427a7f7557160f5cb6b318338c9ee88da4fadf7002a23c86458d hacompile-sysctl.service restart /etc/sysctl.d/60-hacompile.conf
 install_file 0644 root root 050e354c73d93c6a595fe38ba5856fbbbae08b6c2243d0ac41c03819dd485ca0 hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service

@@ -228,7 +228,7 @@ fi
 services=(hacompile-firewall.service nginx.service)
 
 install_file 0644 root root db7162d20eaabf6be625fb91f6ae63f19928db55e2cccb3e6ef01e3e1d7a7678 hacompile-firewall.service restart /etc/hacompile/firewall.nft
-install_file 0644 root root b59e1133787dc259259f9bc6ab19f0a1e58c7489cad1d776aec4df5fe937bf18 nginx.service reload /etc/nginx/hacompile/web-web.conf
+install_file 0644 root root 3e0625fd81df0d118b8dfae1f40994d78aaeffdfcd0ad24601dad1111abb7332 nginx.service reload /etc/nginx/hacompile/web-web.conf
 install_file 0644 root root 7463a6a23ac44c921dc236f77bf5f6e2c888aa89dffd2a1d971c0cf15b644456 nginx.service reload /etc/nginx/nginx.conf
 install_file 0644 root root 050e354c73d93c6a595fe38ba5856fbbbae08b6c2243d0ac41c03819dd485ca0 hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service
 install_file 0644 root root ceaa7d289b49af11b80b250e78a881b587a4ecba8554f885248efa8202e743cb - - /etc/systemd/system/hacompile.target

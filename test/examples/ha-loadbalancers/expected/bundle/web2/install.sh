@@ -228,7 +228,7 @@ fi
 services=(hacompile-firewall.service nginx.service)
 
 install_file 0644 root root 8455f77bde9ccbd0c5174d79211171d6b6b632b68a6936eab917b3098a699f3c hacompile-firewall.service restart /etc/hacompile/firewall.nft
-install_file 0644 root root 40ea9eca085f21e04209018ed5e295bfaa70c46ec91c8fe620fd7e3b0a7105f3 nginx.service reload /etc/nginx/hacompile/web-web.conf
+install_file 0644 root root 7f6920ec52bb608c29cbd8cdc761312e2587353f8dedf9147c9cbf4596519c53 nginx.service reload /etc/nginx/hacompile/web-web.conf
 install_file 0644 root root 7463a6a23ac44c921dc236f77bf5f6e2c888aa89dffd2a1d971c0cf15b644456 nginx.service reload /etc/nginx/nginx.conf
 install_file 0644 root root 050e354c73d93c6a595fe38ba5856fbbbae08b6c2243d0ac41c03819dd485ca0 hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service
 install_file 0644 root root 190241e7aa0a83161df9c097ae3883a3692710d28871c9911ce959e86142ae7b - - /etc/systemd/system/hacompile.target

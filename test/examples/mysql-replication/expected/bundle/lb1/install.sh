@@ -228,7 +228,7 @@ fi
 services=(hacompile-firewall.service hacompile-sysctl.service nginx.service)
 
 install_file 0644 root root 05c2e42e865466b0057483656cbbee6d7b73dd8cd04b0c56fa38bf634a18c0c6 hacompile-firewall.service restart /etc/hacompile/firewall.nft
-install_file 0644 root root 451d2a08666df8dab3e540fbee06afc7b0732cce45c1025ad927a059217107ef nginx.service reload /etc/nginx/hacompile/lb.conf
+install_file 0644 root root 9e4a9864f5f12c6f6a4bb3170a0944e77d6eda0eb6370b99da3c099346a43187 nginx.service reload /etc/nginx/hacompile/lb.conf
 install_file 0644 root root 4007265ae342720e0b0868ca594e1899e573c4ff6ed6c230a97f90c67a80ddb0 nginx.service reload /etc/nginx/nginx.conf
 install_file 0644 root root 1c9ce3a27c120c9ddb6d131feea955bf8c0ba7857438de3ab36889a0070e9abd hacompile-sysctl.service restart /etc/sysctl.d/60-hacompile.conf
 install_file 0644 root root 84810736a32c695ad8eeb4156ffac43d386e824993e2dbfb48c4275d82b71c58 hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service

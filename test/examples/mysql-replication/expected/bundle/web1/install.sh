@@ -221,22 +221,24 @@ ensure_service() { # unit
 }
 
 if live; then
-  ensure_packages curl nftables nginx-light php8.2-fpm php8.2-mysql wordpress wordpress-theme-twentytwentythree
+  ensure_packages curl nftables nginx nginx-light php php8.2-cli php8.2-fpm php8.2-mysql wordpress wordpress-theme-twentytwentythree
 fi
 
 # Dependencies first; periodic jobs through their timers.
-services=(hacompile-firewall.service hacompile-install-hyperdb.service php8.2-fpm.service nginx.service hacompile-wp-cron.timer)
+services=(hacompile-firewall.service hacompile-install-hyperdb.service php8.2-fpm.service nginx.service hacompile-wp-cron.timer hacompile-wp-install.service)
 
 install_file 0644 root root 7fd67c7c81ee0d3dff9760084df64ba3ead80c3de6352e759760c4a8c45f0558 hacompile-firewall.service restart /etc/hacompile/firewall.nft
-install_file 0644 root root 7867f5096ae7aa03e23afa198d2e2bf6f4f42805df3028d229f4b8e774292769 nginx.service reload /etc/nginx/hacompile/web-web.conf
+install_file 0600 root root 0f00303c1de323d3a5a339d8493219c54f4aa03d0517bedf79382ab03671ed41 hacompile-wp-install.service restart /etc/hacompile/wordpress-admin-password
+install_file 0644 root root 9406914908a524350f4c109062a336c6f17484d21b0f5e7df16a7e59d5ecc14c nginx.service reload /etc/nginx/hacompile/web-web.conf
 install_file 0644 root root 4007265ae342720e0b0868ca594e1899e573c4ff6ed6c230a97f90c67a80ddb0 nginx.service reload /etc/nginx/nginx.conf
-install_file 0644 root root 0929032853c0815dcd85d3221e4c0b50caa450ce07c2a9d5d4760a6d01d3cb3e php8.2-fpm.service reload /etc/php/8.2/fpm/pool.d/hacompile-web.conf
+install_file 0644 root root 4160bd01e9e57651bd75e07ad9194588fd42f08c741eb4d16b50ea5942b45cb9 php8.2-fpm.service reload /etc/php/8.2/fpm/pool.d/hacompile-web.conf
 install_file 0644 root root 2aa8247b42f65b2e61726181389c75429704a761dc7e9022e57fa2df9c9137eb php8.2-fpm.service reload /etc/php/8.2/fpm/pool.d/www.conf
 install_file 0644 root root 84810736a32c695ad8eeb4156ffac43d386e824993e2dbfb48c4275d82b71c58 hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service
 install_file 0644 root root bdbf2ffdfac43d8961c4410bf115315cb6a5a304edd042cba72be490c2384981 hacompile-install-hyperdb.service restart /etc/systemd/system/hacompile-install-hyperdb.service
-install_file 0644 root root 0300332dfd87266924ef974009ea2789e38f7d2853db74e5e26047ee08ba85c9 hacompile-wp-cron.timer restart /etc/systemd/system/hacompile-wp-cron.service
+install_file 0644 root root b57b00bcb52fdaf567ec35d02dfe24d333ea60c1aa2f89484449d621d314db1a hacompile-wp-cron.timer restart /etc/systemd/system/hacompile-wp-cron.service
 install_file 0644 root root d02a70991d4fb808dfe14d90ceebcb0f143d6d390793ff30576abe491e008757 hacompile-wp-cron.timer restart /etc/systemd/system/hacompile-wp-cron.timer
-install_file 0644 root root 9ba3475bc7dbfc0b9c4c7822fca231c7c4bb8ddf45c69ff3b89282dcc850262e - - /etc/systemd/system/hacompile.target
+install_file 0644 root root 6c65d96e42326aa8d66f8230a99a6479300a12e41b34fbb199d67778f54a1168 hacompile-wp-install.service restart /etc/systemd/system/hacompile-wp-install.service
+install_file 0644 root root 58c187a6a7e375828c13ed14ef7e1dac0eb870e8cc7725747cc66f200473e7ed - - /etc/systemd/system/hacompile.target
 install_file 0644 root root 460fec1799336e140a18bbd121846b85bf3defd51edd774e6888604303aeb623 hacompile-firewall.service restart /etc/systemd/system/nftables.service.d/hacompile-firewall.conf
 install_file 0644 root root c947a5c24fea5f30edd08fd386d216e69a21a0442d1e8ab985ade0d7a752fce8 nginx.service restart /etc/systemd/system/nginx.service.d/hacompile-restart.conf
 install_file 0644 root root 2bda1aa8f6cc034b58ce6ed0fb8101eb50dc80e210341fdbb4f89f6999ae688e nginx.service restart /etc/systemd/system/nginx.service.d/hacompile.conf
@@ -244,8 +246,10 @@ install_file 0644 root root 064ec32f562b5eb657ae90d38c6d2fcf1ac23e3b7c3b6f9e89bf
 install_file 0644 root root a504db2098a9d30fc68c148205f98c3a20a423722cc832067b5701784df23758 php8.2-fpm.service restart /etc/systemd/system/php8.2-fpm.service.d/hacompile.conf
 install_file 0640 root www-data 7e68e9018d97329c64ac5d846deb5bb4369d6df0b36267eecdc4ff515b075099 php8.2-fpm.service reload /etc/wordpress/config-example.org.php
 install_file 0640 root www-data 501e61821347c8b252f51038cbaebd48e6d2a544df50d1538b22d4af095df994 php8.2-fpm.service reload /etc/wordpress/db-config.php
-install_file 0755 root root 57fc6f51203500b5c532fc9ce77f4b66e621145821c9b1325a1647221e5cf6c6 - - /usr/local/sbin/hacompile-health
-install_file 0755 root root 7d28e0639e692032460ced292bc135f32905dc0bcd5f9d6e66a867c596c5df9c hacompile-install-hyperdb.service restart /usr/local/sbin/hacompile-install-hyperdb
+install_file 0644 root root 653a7dd53efc3579c58d11bc3a81376dae4c75220c08585872d543fe3fbb360f hacompile-wp-install.service restart /usr/local/lib/hacompile/wp-install.php
+install_file 0755 root root 8cbf9dca7c3c15a8cfa95a961a1fb30e3dae6054bbb936bd88c73b105e6f8169 - - /usr/local/sbin/hacompile-health
+install_file 0755 root root 7f5d848c877664c39b96a8929d6831577eb416f66ea673e73e467a6ed9a19f27 hacompile-install-hyperdb.service restart /usr/local/sbin/hacompile-install-hyperdb
+install_file 0755 root root 6c57de67746a2567c88eb524416d0ec86d2a3a0b0a934691ae59eca4356e8b80 hacompile-wp-install.service restart /usr/local/sbin/hacompile-wp-install
 stop_dropped
 remove_dropped
 save_state
@@ -260,6 +264,7 @@ else
   ensure_enabled hacompile-firewall.service
   ensure_enabled hacompile-install-hyperdb.service
   ensure_enabled hacompile-wp-cron.timer
+  ensure_enabled hacompile-wp-install.service
   for unit in "${services[@]}"; do ensure_service "$unit"; done
 fi
 

@@ -221,16 +221,16 @@ ensure_service() { # unit
 }
 
 if live; then
-  ensure_packages curl nftables nginx-light php8.2-fpm php8.2-mysql wordpress wordpress-theme-twentytwentythree
+  ensure_packages curl nftables nginx nginx-light php php8.2-cli php8.2-fpm php8.2-mysql wordpress wordpress-theme-twentytwentythree
 fi
 
 # Dependencies first; periodic jobs through their timers.
 services=(hacompile-firewall.service hacompile-install-hyperdb.service php8.2-fpm.service nginx.service)
 
 install_file 0644 root root a6165bfd865bca28c698269cadf037f372eb974f0826932556174bda681ca8ca hacompile-firewall.service restart /etc/hacompile/firewall.nft
-install_file 0644 root root c7a0bf56ba32549c2f3caf4b05c450b1851472fa1e8d2e385e755be6b1925104 nginx.service reload /etc/nginx/hacompile/web-web.conf
+install_file 0644 root root da822aebe0f4a16bb739429f3737f751cee17587703fbcbd883ef083331c632c nginx.service reload /etc/nginx/hacompile/web-web.conf
 install_file 0644 root root 4007265ae342720e0b0868ca594e1899e573c4ff6ed6c230a97f90c67a80ddb0 nginx.service reload /etc/nginx/nginx.conf
-install_file 0644 root root 83b2deed5bc0bb78167a44005672ac6c7b5c3f889ca2a4e4a6f663cce53ec09b php8.2-fpm.service reload /etc/php/8.2/fpm/pool.d/hacompile-web.conf
+install_file 0644 root root d1a8b4ee5caa1cb8c1d75a1390b31ca7339e736dbe77981036be9c1d6bbcd073 php8.2-fpm.service reload /etc/php/8.2/fpm/pool.d/hacompile-web.conf
 install_file 0644 root root 2aa8247b42f65b2e61726181389c75429704a761dc7e9022e57fa2df9c9137eb php8.2-fpm.service reload /etc/php/8.2/fpm/pool.d/www.conf
 install_file 0644 root root 84810736a32c695ad8eeb4156ffac43d386e824993e2dbfb48c4275d82b71c58 hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service
 install_file 0644 root root bdbf2ffdfac43d8961c4410bf115315cb6a5a304edd042cba72be490c2384981 hacompile-install-hyperdb.service restart /etc/systemd/system/hacompile-install-hyperdb.service
@@ -243,7 +243,7 @@ install_file 0644 root root a504db2098a9d30fc68c148205f98c3a20a423722cc832067b57
 install_file 0640 root www-data 0d0699f7715f79c3349d9dd0a90aa988f49a80f7e357288c945bc26606035c22 php8.2-fpm.service reload /etc/wordpress/config-example.org.php
 install_file 0640 root www-data d16278efae38a87b79cd33d4465f7d341120419e313bea0abf54f6a517a22232 php8.2-fpm.service reload /etc/wordpress/db-config.php
 install_file 0755 root root 266561412ff7e223f701caa4df5a2eef74a923b6f9aa35e09be4de4c4347a5fd - - /usr/local/sbin/hacompile-health
-install_file 0755 root root 7d28e0639e692032460ced292bc135f32905dc0bcd5f9d6e66a867c596c5df9c hacompile-install-hyperdb.service restart /usr/local/sbin/hacompile-install-hyperdb
+install_file 0755 root root 7f5d848c877664c39b96a8929d6831577eb416f66ea673e73e467a6ed9a19f27 hacompile-install-hyperdb.service restart /usr/local/sbin/hacompile-install-hyperdb
 stop_dropped
 remove_dropped
 save_state

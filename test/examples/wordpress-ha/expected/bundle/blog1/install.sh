@@ -221,36 +221,43 @@ ensure_service() { # unit
 }
 
 if live; then
-  ensure_packages curl glusterfs-client nftables nginx-light php8.2-fpm php8.2-mysql wordpress wordpress-theme-twentytwentythree
+  ensure_packages curl glusterfs-client nftables nginx nginx-light php php8.2-cli php8.2-fpm php8.2-mysql wordpress wordpress-theme-twentytwentythree
 fi
 
 # Dependencies first; periodic jobs through their timers.
-services=(hacompile-firewall.service hacompile-install-hyperdb.service 'var-lib-wordpress-wp\x2dcontent-uploads.mount' php8.2-fpm.service nginx.service hacompile-volume-backup-uploads.timer hacompile-wp-cron.timer)
+services=(hacompile-firewall.service hacompile-gluster-mount.timer hacompile-install-hyperdb.service 'var-lib-wordpress-wp\x2dcontent-uploads.mount' php8.2-fpm.service nginx.service hacompile-volume-backup-uploads.timer hacompile-wp-cron.timer hacompile-wp-install.service)
 
 install_file 0644 root root 253410e3c9e0541256fdee0dd4ff56f6de2c96cc875bf2581066baa052d7a596 hacompile-firewall.service restart /etc/hacompile/firewall.nft
-install_file 0644 root root cb547bd0ed20838c4621b376c70836894b290a1682bb6a1b2af38552f8bc4793 nginx.service reload /etc/nginx/hacompile/web-blog.conf
+install_file 0600 root root 0f00303c1de323d3a5a339d8493219c54f4aa03d0517bedf79382ab03671ed41 hacompile-wp-install.service restart /etc/hacompile/wordpress-admin-password
+install_file 0644 root root 5f935cb76e84f4d998c898e5e52bc8fbf4b0cb1d8454073a10b1dac60db5f34b nginx.service reload /etc/nginx/hacompile/web-blog.conf
 install_file 0644 root root 1369131d771a6f936e6d8a04264cf8c3e93f98d0daf4937665a244a894be1dfb nginx.service reload /etc/nginx/nginx.conf
-install_file 0644 root root 24ea580b1dbb61489d4a1fbe22dacefb78aded29be24529684ee5f287a388f45 php8.2-fpm.service reload /etc/php/8.2/fpm/pool.d/hacompile-blog.conf
+install_file 0644 root root 88460ab59df06bbad4fcc56a557ae5c6d0342cd45d021ca0c73391af2dbeb24e php8.2-fpm.service reload /etc/php/8.2/fpm/pool.d/hacompile-blog.conf
 install_file 0644 root root c6b99eb510d4990b129a23af2342f353a6c7d9243bf831cd2fd29ad724133bb3 php8.2-fpm.service reload /etc/php/8.2/fpm/pool.d/www.conf
 install_file 0644 root root 6c563eea0b402811007035e460bfe3123119dbfda2b1c187711a2cfa2a71385d hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service
+install_file 0644 root root 714543344567227e29ccaeade5b652aa1ec6c031273d7a37c250ed7343656905 hacompile-gluster-mount.timer restart /etc/systemd/system/hacompile-gluster-mount.service
+install_file 0644 root root df4f0da3e27cfc1e8f35e87a90df2960d257507442e166669ba02e41a3af8e8f hacompile-gluster-mount.timer restart /etc/systemd/system/hacompile-gluster-mount.timer
 install_file 0644 root root 441c2943a8af229a42045d5d27d1c41cdb35d0fd4d09ad4a5b37ea47375efd77 hacompile-install-hyperdb.service restart /etc/systemd/system/hacompile-install-hyperdb.service
 install_file 0644 root root 6b3f007f91b80d0f4f8a4b3c77eacb9024a4433960db501f2a06f01193656478 hacompile-volume-backup-uploads.timer restart /etc/systemd/system/hacompile-volume-backup-uploads.service
 install_file 0644 root root bae818fe3fd5765b10e1c9ea5a143436b6ea65dd4b497f132fadadef443a83bc hacompile-volume-backup-uploads.timer restart /etc/systemd/system/hacompile-volume-backup-uploads.timer
-install_file 0644 root root 5c1ad9abeef0633bf8e3c982d343cc7c2fb6954487819d3898a920e87071ae30 hacompile-wp-cron.timer restart /etc/systemd/system/hacompile-wp-cron.service
+install_file 0644 root root c21b42bdc591ebb377d875e63e8b74ad02eb0fd9fc5447bb18c5d817fdb1e64f hacompile-wp-cron.timer restart /etc/systemd/system/hacompile-wp-cron.service
 install_file 0644 root root d323b7427642e1bed980a94acdb054e986e3e7acc17de7535e9c67cf19de0764 hacompile-wp-cron.timer restart /etc/systemd/system/hacompile-wp-cron.timer
-install_file 0644 root root b28510c0e9f72c466b436fe21e2c289acbe57b6b4880c8809e0d84904f2b5a1c - - /etc/systemd/system/hacompile.target
+install_file 0644 root root 728c5adb480a4e0fdb73294b5d5950156c517559edfec52c4b6b72b52fe59856 hacompile-wp-install.service restart /etc/systemd/system/hacompile-wp-install.service
+install_file 0644 root root c9cfcca7c814c7d66419702afe270200129096509c68aee449f0e125c48760ef - - /etc/systemd/system/hacompile.target
 install_file 0644 root root 617190e3459ccb48312a11c857b764cf5b437893023a720b7f33a6cf7e8b7003 hacompile-firewall.service restart /etc/systemd/system/nftables.service.d/hacompile-firewall.conf
 install_file 0644 root root 89efab1876e610fcd336e51e8dfa09d1ff424236bde2e9502b986987bf9dbe15 nginx.service restart /etc/systemd/system/nginx.service.d/hacompile-restart.conf
 install_file 0644 root root 32a587cea4aed2595203e458d58c4357f6746475a991d64ef521461926af362c nginx.service restart /etc/systemd/system/nginx.service.d/hacompile.conf
-install_file 0644 root root fc1e7dca5ee7f5cc86e1bce235f1f415320bc06217563e7ceecb9ccc76d21bdf php8.2-fpm.service restart /etc/systemd/system/php8.2-fpm.service.d/hacompile-mounts.conf
+install_file 0644 root root f72dddfd05c6705f0b045c8de4f1b01a32c3a01ce2c1b140df9cac4d6317a380 php8.2-fpm.service restart /etc/systemd/system/php8.2-fpm.service.d/hacompile-mounts.conf
 install_file 0644 root root 816082f2a23e49af13fec6a5fc6c3619a465bdbfca5b673e22121b13a26e2318 php8.2-fpm.service restart /etc/systemd/system/php8.2-fpm.service.d/hacompile-restart.conf
 install_file 0644 root root 3c2083918770511ffc5d097a4f2bb11154708fdf56e120f01bd0d9d81eacd226 php8.2-fpm.service restart /etc/systemd/system/php8.2-fpm.service.d/hacompile.conf
 install_file 0644 root root bd891f7d691b3ae344b30d219f0e10531679a0549fad28f7a650395b07e32a0f 'var-lib-wordpress-wp\x2dcontent-uploads.mount' restart '/etc/systemd/system/var-lib-wordpress-wp\x2dcontent-uploads.mount'
 install_file 0640 root www-data 697a3be45b0c98ee2dcdd0ce1a042a53f9cf4c24a1992d8ac5f3c8d795ae381d php8.2-fpm.service reload /etc/wordpress/config-example.org.php
 install_file 0640 root www-data dc320266f312cc0b4cbc5f453f651452617b1cbaaacec3bb42b11cd9410c0b1a php8.2-fpm.service reload /etc/wordpress/db-config.php
-install_file 0755 root root 2a2b5f7a4b5412d85f0eebe49db360a6135c47bbd97370cd0a0467c54fb47f9c - - /usr/local/sbin/hacompile-health
-install_file 0755 root root edd11e1dd0268e24b197014a4870d234ef804024b3b30cac22b15dffcbea892d hacompile-install-hyperdb.service restart /usr/local/sbin/hacompile-install-hyperdb
+install_file 0644 root root 211ee685b6f4832b69015963d96b2396387e8015c0864d7ef45fa0426ed50692 hacompile-wp-install.service restart /usr/local/lib/hacompile/wp-install.php
+install_file 0755 root root 00cd526caf1b90f61629a19b415ddf9fef1f1fac0e2670306c8ce00873165e8c hacompile-gluster-mount.timer restart /usr/local/sbin/hacompile-gluster-mount
+install_file 0755 root root 85e8b48360e2adfa455734baf09115b60bb5d75a8827ba959785d0db3cca0a51 - - /usr/local/sbin/hacompile-health
+install_file 0755 root root 6a31eca3875e7f6d14c98225c64d46bffce21d8a2f937c2e23d7038d9d328a15 hacompile-install-hyperdb.service restart /usr/local/sbin/hacompile-install-hyperdb
 install_file 0755 root root 1fc963e33ec05d0d539ca0a2e7ee4050b0a1b3e9ccf9124879592eb82b619bc5 hacompile-volume-backup-uploads.timer restart /usr/local/sbin/hacompile-volume-backup-uploads
+install_file 0755 root root 7190a4725cdff5d6c5c7537b672cd8d467ae19f36d0c344b64d10372408469a1 hacompile-wp-install.service restart /usr/local/sbin/hacompile-wp-install
 stop_dropped
 remove_dropped
 save_state
@@ -263,10 +270,12 @@ else
   if ((units_changed)); then systemctl daemon-reload; fi
   ensure_enabled hacompile.target
   ensure_enabled hacompile-firewall.service
+  ensure_enabled hacompile-gluster-mount.timer
   ensure_enabled hacompile-install-hyperdb.service
   ensure_enabled 'var-lib-wordpress-wp\x2dcontent-uploads.mount'
   ensure_enabled hacompile-volume-backup-uploads.timer
   ensure_enabled hacompile-wp-cron.timer
+  ensure_enabled hacompile-wp-install.service
   for unit in "${services[@]}"; do ensure_service "$unit"; done
 fi
 

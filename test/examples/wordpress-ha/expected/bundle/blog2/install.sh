@@ -221,31 +221,34 @@ ensure_service() { # unit
 }
 
 if live; then
-  ensure_packages curl glusterfs-client nftables nginx-light php8.2-fpm php8.2-mysql wordpress wordpress-theme-twentytwentythree
+  ensure_packages curl glusterfs-client nftables nginx nginx-light php php8.2-cli php8.2-fpm php8.2-mysql wordpress wordpress-theme-twentytwentythree
 fi
 
 # Dependencies first; periodic jobs through their timers.
-services=(hacompile-firewall.service hacompile-install-hyperdb.service 'var-lib-wordpress-wp\x2dcontent-uploads.mount' php8.2-fpm.service nginx.service)
+services=(hacompile-firewall.service hacompile-gluster-mount.timer hacompile-install-hyperdb.service 'var-lib-wordpress-wp\x2dcontent-uploads.mount' php8.2-fpm.service nginx.service)
 
 install_file 0644 root root d2d18862e5440f17f061629d8b694cdcc955ff64b6b41b440f343251cae24d29 hacompile-firewall.service restart /etc/hacompile/firewall.nft
-install_file 0644 root root 757d35232fb5ea5568b7bc53778c9673fa9aeda58ef7d850946ce2b567bbc245 nginx.service reload /etc/nginx/hacompile/web-blog.conf
+install_file 0644 root root a0c664aa44aacf0e58718eeaa4934aa1c8fe6383baa5ac54ae8baa2046131fb9 nginx.service reload /etc/nginx/hacompile/web-blog.conf
 install_file 0644 root root 1369131d771a6f936e6d8a04264cf8c3e93f98d0daf4937665a244a894be1dfb nginx.service reload /etc/nginx/nginx.conf
-install_file 0644 root root 1e89f79282e8d7ff754ba2d5444b6d9076ed1f5e9fc0fd628a8876d8d19b3c1f php8.2-fpm.service reload /etc/php/8.2/fpm/pool.d/hacompile-blog.conf
+install_file 0644 root root f32ce1e651768b48b03b1a64ecd1548b3755f9e4850b22d67c0a3d3a02134b13 php8.2-fpm.service reload /etc/php/8.2/fpm/pool.d/hacompile-blog.conf
 install_file 0644 root root c6b99eb510d4990b129a23af2342f353a6c7d9243bf831cd2fd29ad724133bb3 php8.2-fpm.service reload /etc/php/8.2/fpm/pool.d/www.conf
 install_file 0644 root root 6c563eea0b402811007035e460bfe3123119dbfda2b1c187711a2cfa2a71385d hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service
+install_file 0644 root root 714543344567227e29ccaeade5b652aa1ec6c031273d7a37c250ed7343656905 hacompile-gluster-mount.timer restart /etc/systemd/system/hacompile-gluster-mount.service
+install_file 0644 root root df4f0da3e27cfc1e8f35e87a90df2960d257507442e166669ba02e41a3af8e8f hacompile-gluster-mount.timer restart /etc/systemd/system/hacompile-gluster-mount.timer
 install_file 0644 root root 441c2943a8af229a42045d5d27d1c41cdb35d0fd4d09ad4a5b37ea47375efd77 hacompile-install-hyperdb.service restart /etc/systemd/system/hacompile-install-hyperdb.service
-install_file 0644 root root 7783f055a6811ac4fe44d043feb03695aedd0dd31f6eea796a80ef2f0657b63d - - /etc/systemd/system/hacompile.target
+install_file 0644 root root 1a978a5a91bc481ce4c69cda09de8213042c16baccce67a1d247411056c35cc6 - - /etc/systemd/system/hacompile.target
 install_file 0644 root root 617190e3459ccb48312a11c857b764cf5b437893023a720b7f33a6cf7e8b7003 hacompile-firewall.service restart /etc/systemd/system/nftables.service.d/hacompile-firewall.conf
 install_file 0644 root root 89efab1876e610fcd336e51e8dfa09d1ff424236bde2e9502b986987bf9dbe15 nginx.service restart /etc/systemd/system/nginx.service.d/hacompile-restart.conf
 install_file 0644 root root 32a587cea4aed2595203e458d58c4357f6746475a991d64ef521461926af362c nginx.service restart /etc/systemd/system/nginx.service.d/hacompile.conf
-install_file 0644 root root fc1e7dca5ee7f5cc86e1bce235f1f415320bc06217563e7ceecb9ccc76d21bdf php8.2-fpm.service restart /etc/systemd/system/php8.2-fpm.service.d/hacompile-mounts.conf
+install_file 0644 root root f72dddfd05c6705f0b045c8de4f1b01a32c3a01ce2c1b140df9cac4d6317a380 php8.2-fpm.service restart /etc/systemd/system/php8.2-fpm.service.d/hacompile-mounts.conf
 install_file 0644 root root 816082f2a23e49af13fec6a5fc6c3619a465bdbfca5b673e22121b13a26e2318 php8.2-fpm.service restart /etc/systemd/system/php8.2-fpm.service.d/hacompile-restart.conf
 install_file 0644 root root 3c2083918770511ffc5d097a4f2bb11154708fdf56e120f01bd0d9d81eacd226 php8.2-fpm.service restart /etc/systemd/system/php8.2-fpm.service.d/hacompile.conf
 install_file 0644 root root bd891f7d691b3ae344b30d219f0e10531679a0549fad28f7a650395b07e32a0f 'var-lib-wordpress-wp\x2dcontent-uploads.mount' restart '/etc/systemd/system/var-lib-wordpress-wp\x2dcontent-uploads.mount'
 install_file 0640 root www-data 3f644ef1a40c8e6d1c4305d32135007f3ffdb3e47a1a9c9b21d7fc3188d835cb php8.2-fpm.service reload /etc/wordpress/config-example.org.php
 install_file 0640 root www-data 3ffc2bc5d892ca25cae15b2d2fa03c69fdbfee4f0ed1ff9c42a41d98208f4e9f php8.2-fpm.service reload /etc/wordpress/db-config.php
-install_file 0755 root root 7f29d10429e4866ff4481a6dd71757fd315d4ae9db0e9e53a81ee400182bc13e - - /usr/local/sbin/hacompile-health
-install_file 0755 root root edd11e1dd0268e24b197014a4870d234ef804024b3b30cac22b15dffcbea892d hacompile-install-hyperdb.service restart /usr/local/sbin/hacompile-install-hyperdb
+install_file 0755 root root 133bd9193e9d50a36af420b45f2e4386f73fd3f1d32dbc4a0cce67776145dfc1 hacompile-gluster-mount.timer restart /usr/local/sbin/hacompile-gluster-mount
+install_file 0755 root root 75a2029e9dbf124a276a10f07cccc3572f6ddaf7f7b03a8623108219df322a97 - - /usr/local/sbin/hacompile-health
+install_file 0755 root root 6a31eca3875e7f6d14c98225c64d46bffce21d8a2f937c2e23d7038d9d328a15 hacompile-install-hyperdb.service restart /usr/local/sbin/hacompile-install-hyperdb
 stop_dropped
 remove_dropped
 save_state
@@ -258,6 +261,7 @@ else
   if ((units_changed)); then systemctl daemon-reload; fi
   ensure_enabled hacompile.target
   ensure_enabled hacompile-firewall.service
+  ensure_enabled hacompile-gluster-mount.timer
   ensure_enabled hacompile-install-hyperdb.service
   ensure_enabled 'var-lib-wordpress-wp\x2dcontent-uploads.mount'
   for unit in "${services[@]}"; do ensure_service "$unit"; done

@@ -235,7 +235,7 @@ install_file 0644 root root e63b1fa2753258315747e3dff1eff27552d83b4359c8917de638
 install_file 0644 root root 7501b30087bb6df11be03aeca7676496e405f808ed254904d8ae6ccf8fed898d glusterd.service restart /etc/systemd/system/hacompile-gluster-bricks.service
 install_file 0644 root root 0315eb7e0b39e0350b47114cda0e8959643055e19c2f8c3f9364d7a0c233a0c3 - - /etc/systemd/system/hacompile.target
 install_file 0644 root root 617190e3459ccb48312a11c857b764cf5b437893023a720b7f33a6cf7e8b7003 hacompile-firewall.service restart /etc/systemd/system/nftables.service.d/hacompile-firewall.conf
-install_file 0755 root root 71d306b356a49aa5a9c656d084ce1979d5348be9fa5192694b11743e0aa2f7bc glusterd.service restart /usr/local/sbin/hacompile-gluster-bootstrap
+install_file 0755 root root 7059b5e20296a06e8f4b7870e7b9ca8d23b2f07441fe97f98f2c3c488fb02ca0 glusterd.service restart /usr/local/sbin/hacompile-gluster-bootstrap
 install_file 0755 root root 3670cf9e5b8572c45b6da38af760d5725f92b07eb7aaa647a2f723dfdcfa9baf - - /usr/local/sbin/hacompile-health
 stop_dropped
 remove_dropped

@@ -230,7 +230,7 @@ services=(hacompile-firewall.service hacompile-sysctl.service nginx.service keep
 
 install_file 0644 root root f3d1bbd53c90aaf77c01c475f639425a5c5ca33b49fa5a7333b139423247cbdd hacompile-firewall.service restart /etc/hacompile/firewall.nft
 install_file 0644 root root 8b6f64ea914c1d8cec0978ed25ef42208081e9f54c603a3cccf7427b33f468f6 keepalived.service reload /etc/keepalived/keepalived.conf
-install_file 0644 root root eeba5c777c607fa34a5c27932d3bb010a4106aa5c4070eb45b9d5f6002a7ec58 nginx.service reload /etc/nginx/hacompile/lb.conf
+install_file 0644 root root dabfafc214168484d6286c61e059cd7c09f771bf70603e133dddb8b3b9b11d08 nginx.service reload /etc/nginx/hacompile/lb.conf
 install_file 0644 root root 1369131d771a6f936e6d8a04264cf8c3e93f98d0daf4937665a244a894be1dfb nginx.service reload /etc/nginx/nginx.conf
 install_file 0644 root root 4938d4a3f1a41a2c95978cb1235473b949121efe5f5743e3f7425485d165d7b1 hacompile-sysctl.service restart /etc/sysctl.d/60-hacompile.conf
 install_file 0644 root root 6c563eea0b402811007035e460bfe3123119dbfda2b1c187711a2cfa2a71385d hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service

@@ -228,7 +228,7 @@ fi
 services=(hacompile-firewall.service nginx.service)
 
 install_file 0644 root root a6d37df5fdaebd5af8814b5953b0c2dc8e47f2c406e69b955ba3548623854afb hacompile-firewall.service restart /etc/hacompile/firewall.nft
-install_file 0644 root root e2ae496b12fb7a2c46d1bfd0994b1682f9e9da5a6307b2727ef9dfd52335f878 nginx.service reload /etc/nginx/hacompile/web-web.conf
+install_file 0644 root root 9af2bf8e9de7600fbf92c8dc51c068fd6005c978518782be2a76a6e81dd4cd4a nginx.service reload /etc/nginx/hacompile/web-web.conf
 install_file 0644 root root 1369131d771a6f936e6d8a04264cf8c3e93f98d0daf4937665a244a894be1dfb nginx.service reload /etc/nginx/nginx.conf
 install_file 0644 root root 6c563eea0b402811007035e460bfe3123119dbfda2b1c187711a2cfa2a71385d hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service
 install_file 0644 root root f53dd21143f0add0ce02934145376090ff1af41f34a87d871be180dbb167c228 - - /etc/systemd/system/hacompile.target

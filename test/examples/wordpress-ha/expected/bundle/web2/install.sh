@@ -228,7 +228,7 @@ fi
 services=(hacompile-firewall.service nginx.service)
 
 install_file 0644 root root 90549e69ef957b4130b9f0d63cd24baa705b0307beacd847e199bf38ad1b974a hacompile-firewall.service restart /etc/hacompile/firewall.nft
-install_file 0644 root root 39ff22c074f7c62950f45ddf48d9a8638d1bac630253d92429dcdaa4ebc864d0 nginx.service reload /etc/nginx/hacompile/web-web.conf
+install_file 0644 root root 1b29e8d294fb475836cf7884800824f200b8bba5dc2a1e6739b2dadbad7bb2bd nginx.service reload /etc/nginx/hacompile/web-web.conf
 install_file 0644 root root 1369131d771a6f936e6d8a04264cf8c3e93f98d0daf4937665a244a894be1dfb nginx.service reload /etc/nginx/nginx.conf
 install_file 0644 root root 6c563eea0b402811007035e460bfe3123119dbfda2b1c187711a2cfa2a71385d hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service
 install_file 0644 root root 0afef88eaec0d9c034f621961f810065576bf9c367b55866d56a5a57a5e0e481 - - /etc/systemd/system/hacompile.target

@@ -235,7 +235,7 @@ install_file 0644 root root 8209d402797cf6bfa4548bb3082e9a7f9ae9860726e2265810db
 install_file 0644 root root a2a182a447f39087dcd7489ba635cb9b6f315fd825694230f876a2326532fff4 glusterd.service restart /etc/systemd/system/hacompile-gluster-bricks.service
 install_file 0644 root root 8edba46838abaffcfd8a0aba3bdbed23dc5829ae37b4147d17467be46ed70f1a - - /etc/systemd/system/hacompile.target
 install_file 0644 root root b2bbcb452a9b881e16c3b6f3216525736564f66ad634a2c7dff72696e304b166 hacompile-firewall.service restart /etc/systemd/system/nftables.service.d/hacompile-firewall.conf
-install_file 0755 root root 977daa946c17cc9ea9f7f14a14c7b84b8ac037c2e911fecf45f989ff6ff26eff glusterd.service restart /usr/local/sbin/hacompile-gluster-bootstrap
+install_file 0755 root root bd1ccf12ec303561458faa39fc70ee7023344999d426088f5b65154230878158 glusterd.service restart /usr/local/sbin/hacompile-gluster-bootstrap
 install_file 0755 root root 00b4d8846fea82efc09983c070d4d889d1ce610c8284c4a7f05a3182f5553423 - - /usr/local/sbin/hacompile-health
 stop_dropped
 remove_dropped

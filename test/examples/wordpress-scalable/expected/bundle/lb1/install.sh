@@ -228,7 +228,7 @@ fi
 services=(hacompile-firewall.service hacompile-sysctl.service nginx.service)
 
 install_file 0644 root root f5851a9f76063363e57f58b581aac2c1d941be2340abb2ceee89d27d11259309 hacompile-firewall.service restart /etc/hacompile/firewall.nft
-install_file 0644 root root bdfc75380c5359a0373a9467cdf622fc6e0aafd5eb34ae57e73f30198c07162c nginx.service reload /etc/nginx/hacompile/lb.conf
+install_file 0644 root root c218b251ebbc1c1a9407d278bc4745f2e8752dc0280303f32270277efe4682b2 nginx.service reload /etc/nginx/hacompile/lb.conf
 install_file 0644 root root 1aabf4039d6105aba2ec3c98c1ca5f623e672406f7fbcd4b3bb5d1cab1b0bb82 nginx.service reload /etc/nginx/nginx.conf
 install_file 0644 root root 1ad9ddc91b3a92b8b469dd3c1321c9906b5bd7ac8d94adc19dcd1a113469cec7 hacompile-sysctl.service restart /etc/sysctl.d/60-hacompile.conf
 install_file 0644 root root 8d900eeb2907a57cd2661134a4114acfba7d87538ad55cab334b54d3908d502d hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service

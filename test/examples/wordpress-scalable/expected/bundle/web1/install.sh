@@ -221,36 +221,43 @@ ensure_service() { # unit
 }
 
 if live; then
-  ensure_packages curl glusterfs-client nftables nginx-light php8.2-fpm php8.2-mysql wordpress wordpress-theme-twentytwentythree
+  ensure_packages curl glusterfs-client nftables nginx nginx-light php php8.2-cli php8.2-fpm php8.2-mysql wordpress wordpress-theme-twentytwentythree
 fi
 
 # Dependencies first; periodic jobs through their timers.
-services=(hacompile-firewall.service hacompile-install-hyperdb.service 'var-lib-wordpress-wp\x2dcontent-uploads.mount' php8.2-fpm.service nginx.service hacompile-volume-backup-uploads.timer hacompile-wp-cron.timer)
+services=(hacompile-firewall.service hacompile-gluster-mount.timer hacompile-install-hyperdb.service 'var-lib-wordpress-wp\x2dcontent-uploads.mount' php8.2-fpm.service nginx.service hacompile-volume-backup-uploads.timer hacompile-wp-cron.timer hacompile-wp-install.service)
 
 install_file 0644 root root 6a8171589d411eacbf91a2af852bee442149205b0d77d7699c201b4b48daec6c hacompile-firewall.service restart /etc/hacompile/firewall.nft
-install_file 0644 root root 7d13d4bfc7a1efbe12463b19048dead826ccce8493724f777662b67e3e6076fa nginx.service reload /etc/nginx/hacompile/web-web.conf
+install_file 0600 root root 0f00303c1de323d3a5a339d8493219c54f4aa03d0517bedf79382ab03671ed41 hacompile-wp-install.service restart /etc/hacompile/wordpress-admin-password
+install_file 0644 root root a390314b01ba2cc46cbdb20bd9e73360ec1b91a371536df7e057b88e6b5789a3 nginx.service reload /etc/nginx/hacompile/web-web.conf
 install_file 0644 root root 1aabf4039d6105aba2ec3c98c1ca5f623e672406f7fbcd4b3bb5d1cab1b0bb82 nginx.service reload /etc/nginx/nginx.conf
-install_file 0644 root root 04925a46f0d2eee6e307d3b8a42348a2f9d0f2d477c006c309779c57f78e4dbe php8.2-fpm.service reload /etc/php/8.2/fpm/pool.d/hacompile-web.conf
+install_file 0644 root root 1185e30c073318006eb08c1c71866bc4946ffe6ca3321750846a3b181dfdc86d php8.2-fpm.service reload /etc/php/8.2/fpm/pool.d/hacompile-web.conf
 install_file 0644 root root 3cb6a46ed86bae028dfa3374da66c40ad735720ec62b325245120881a935cadd php8.2-fpm.service reload /etc/php/8.2/fpm/pool.d/www.conf
 install_file 0644 root root 8d900eeb2907a57cd2661134a4114acfba7d87538ad55cab334b54d3908d502d hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service
+install_file 0644 root root 0e85048156cc0dad2c56c3387fb5a49c46c4f4a8a717d45ef24eafdc2ef0b506 hacompile-gluster-mount.timer restart /etc/systemd/system/hacompile-gluster-mount.service
+install_file 0644 root root 971b8450bd0c749c3f185711a3a9995a0c174a390089b7cdf2d6d1890dea90d8 hacompile-gluster-mount.timer restart /etc/systemd/system/hacompile-gluster-mount.timer
 install_file 0644 root root f5d97625dbc928819b1a914403d47e93479219d693bb5f2223aeabe254e2a103 hacompile-install-hyperdb.service restart /etc/systemd/system/hacompile-install-hyperdb.service
 install_file 0644 root root ddacd4f9ce7081a6711104ef0d71e13d316762aefeddb39d320a5fdc09393c31 hacompile-volume-backup-uploads.timer restart /etc/systemd/system/hacompile-volume-backup-uploads.service
 install_file 0644 root root 134630db58c31819980cb2b81c1c6bb38c469c79eea5ef139e0f536775dead4b hacompile-volume-backup-uploads.timer restart /etc/systemd/system/hacompile-volume-backup-uploads.timer
-install_file 0644 root root 453a2c84b66d8e9223c72f2fe14d4a93edc74796422d35a9418c7bf0550b3a6c hacompile-wp-cron.timer restart /etc/systemd/system/hacompile-wp-cron.service
+install_file 0644 root root 5d0b5b6bc6752c3642324ce2c4803f0cac2fc5d8ae522a7267c2c3f2ee659fc0 hacompile-wp-cron.timer restart /etc/systemd/system/hacompile-wp-cron.service
 install_file 0644 root root 3f32670efee6d63de7aa5ee3799b004bbc9da561b40d4079df7ea83dd8544dab hacompile-wp-cron.timer restart /etc/systemd/system/hacompile-wp-cron.timer
-install_file 0644 root root adcfc4d2a938ee0bab6a164fbb00b3acf8f3ea32676bc68fc9f9cdb5ddc4f949 - - /etc/systemd/system/hacompile.target
+install_file 0644 root root 28a6197a6cbfef8dbd37d138b6b6c22608b1b2cea456cfcd9d700b0fd778dc66 hacompile-wp-install.service restart /etc/systemd/system/hacompile-wp-install.service
+install_file 0644 root root 2a87fc75cbc18d229f7298fde85e831847c9e41a7cda107b34a5db613505cc69 - - /etc/systemd/system/hacompile.target
 install_file 0644 root root b2bbcb452a9b881e16c3b6f3216525736564f66ad634a2c7dff72696e304b166 hacompile-firewall.service restart /etc/systemd/system/nftables.service.d/hacompile-firewall.conf
 install_file 0644 root root e06452191c0ec64c1abeea6892a1fa4e4330ecc78f5827077a9547a8c0de43cf nginx.service restart /etc/systemd/system/nginx.service.d/hacompile-restart.conf
 install_file 0644 root root 3fd271464fcd5fc1f296837c9718c0b89b0c56401285385755017a6b733f9d98 nginx.service restart /etc/systemd/system/nginx.service.d/hacompile.conf
-install_file 0644 root root 89b700ae8515548ff2329bc80521032ed39acff4286be4f5823c81e7f92b1722 php8.2-fpm.service restart /etc/systemd/system/php8.2-fpm.service.d/hacompile-mounts.conf
+install_file 0644 root root 5a4327805a8c2b8003efecf802e05ed140137412e812d84e03d462529f8f6df3 php8.2-fpm.service restart /etc/systemd/system/php8.2-fpm.service.d/hacompile-mounts.conf
 install_file 0644 root root c986d91b3c9540619468b6246920bc4fbcbdc3670f623890f873cbb0d4581778 php8.2-fpm.service restart /etc/systemd/system/php8.2-fpm.service.d/hacompile-restart.conf
 install_file 0644 root root 416736eb0de73e0f586767f5e5b6149bc60511eff18c3e698803d77ff1d232f4 php8.2-fpm.service restart /etc/systemd/system/php8.2-fpm.service.d/hacompile.conf
 install_file 0644 root root ee356a25f99cf8a87c374a8bcac490a6467984e19612882108c01581b57001d4 'var-lib-wordpress-wp\x2dcontent-uploads.mount' restart '/etc/systemd/system/var-lib-wordpress-wp\x2dcontent-uploads.mount'
 install_file 0640 root www-data 60cc3c4e1538d771232fd6dda6b3da9ce7a6ef4762fe93bf2461d29a3ef2984e php8.2-fpm.service reload /etc/wordpress/config-example.org.php
 install_file 0640 root www-data f510d02ccd8a0b83d7e65405ba26ee55b81b98bdee53d2cc385ad02c2aa2518a php8.2-fpm.service reload /etc/wordpress/db-config.php
-install_file 0755 root root 6020840e334fd8331b781f310daca624c869a07c48ab43682a42b2f31f8e3d88 - - /usr/local/sbin/hacompile-health
-install_file 0755 root root 31c80dcd00b0871544009bad50c7071ac94401e628d72199b1a79e1aa01852c9 hacompile-install-hyperdb.service restart /usr/local/sbin/hacompile-install-hyperdb
+install_file 0644 root root 8d4fa4b53470e4b5eef57fd452db5fd08fa2e2f34bbda1421d8bb3dcd153e641 hacompile-wp-install.service restart /usr/local/lib/hacompile/wp-install.php
+install_file 0755 root root 89040d59e6dd333f6155ae4495de782b1f3ff41aad69159cb70c07362037ee37 hacompile-gluster-mount.timer restart /usr/local/sbin/hacompile-gluster-mount
+install_file 0755 root root 2f8372afd75b7e059e93bf65a9eaa6ba493c1bc122a720e7c2c12f2ffae02aa9 - - /usr/local/sbin/hacompile-health
+install_file 0755 root root 612732adfc844f4e4e00fc56a95e6ed8908415c63293659d83a5945d9122a8b2 hacompile-install-hyperdb.service restart /usr/local/sbin/hacompile-install-hyperdb
 install_file 0755 root root 2a836a2c231d8bcf9d2ba2bd0d78baef4cf58546924d20a99335eebde5b723f8 hacompile-volume-backup-uploads.timer restart /usr/local/sbin/hacompile-volume-backup-uploads
+install_file 0755 root root 7df1ad0e98195cb53042fde60a14d0ad9a955646ef0743a8b5dac2f6fd14fa68 hacompile-wp-install.service restart /usr/local/sbin/hacompile-wp-install
 stop_dropped
 remove_dropped
 save_state
@@ -263,10 +270,12 @@ else
   if ((units_changed)); then systemctl daemon-reload; fi
   ensure_enabled hacompile.target
   ensure_enabled hacompile-firewall.service
+  ensure_enabled hacompile-gluster-mount.timer
   ensure_enabled hacompile-install-hyperdb.service
   ensure_enabled 'var-lib-wordpress-wp\x2dcontent-uploads.mount'
   ensure_enabled hacompile-volume-backup-uploads.timer
   ensure_enabled hacompile-wp-cron.timer
+  ensure_enabled hacompile-wp-install.service
   for unit in "${services[@]}"; do ensure_service "$unit"; done
 fi
 

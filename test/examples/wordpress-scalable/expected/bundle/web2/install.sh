@@ -221,31 +221,34 @@ ensure_service() { # unit
 }
 
 if live; then
-  ensure_packages curl glusterfs-client nftables nginx-light php8.2-fpm php8.2-mysql wordpress wordpress-theme-twentytwentythree
+  ensure_packages curl glusterfs-client nftables nginx nginx-light php php8.2-cli php8.2-fpm php8.2-mysql wordpress wordpress-theme-twentytwentythree
 fi
 
 # Dependencies first; periodic jobs through their timers.
-services=(hacompile-firewall.service hacompile-install-hyperdb.service 'var-lib-wordpress-wp\x2dcontent-uploads.mount' php8.2-fpm.service nginx.service)
+services=(hacompile-firewall.service hacompile-gluster-mount.timer hacompile-install-hyperdb.service 'var-lib-wordpress-wp\x2dcontent-uploads.mount' php8.2-fpm.service nginx.service)
 
 install_file 0644 root root 8e3c15b2913493d4a58daa62ae782abaf6b67b22cc996e48ef03bd907a21b5b0 hacompile-firewall.service restart /etc/hacompile/firewall.nft
-install_file 0644 root root 1fb41c37204bf5fb639dea38d2b8b7af8e8a618ce47e5d0debd828461fcdb039 nginx.service reload /etc/nginx/hacompile/web-web.conf
+install_file 0644 root root baacbde8364c8831f8254f3e39f87e9e6ebb70f5657a017d0e46a42a00880599 nginx.service reload /etc/nginx/hacompile/web-web.conf
 install_file 0644 root root 1aabf4039d6105aba2ec3c98c1ca5f623e672406f7fbcd4b3bb5d1cab1b0bb82 nginx.service reload /etc/nginx/nginx.conf
-install_file 0644 root root 9d3f93b8fddccda34baf468a16eee4fa19797a322f6f72a5875237813db655eb php8.2-fpm.service reload /etc/php/8.2/fpm/pool.d/hacompile-web.conf
+install_file 0644 root root 71d8203e72f4ad30f4f38aceaf858cd3417b627177bbf75ee50309aca75fc620 php8.2-fpm.service reload /etc/php/8.2/fpm/pool.d/hacompile-web.conf
 install_file 0644 root root 3cb6a46ed86bae028dfa3374da66c40ad735720ec62b325245120881a935cadd php8.2-fpm.service reload /etc/php/8.2/fpm/pool.d/www.conf
 install_file 0644 root root 8d900eeb2907a57cd2661134a4114acfba7d87538ad55cab334b54d3908d502d hacompile-firewall.service restart /etc/systemd/system/hacompile-firewall.service
+install_file 0644 root root 0e85048156cc0dad2c56c3387fb5a49c46c4f4a8a717d45ef24eafdc2ef0b506 hacompile-gluster-mount.timer restart /etc/systemd/system/hacompile-gluster-mount.service
+install_file 0644 root root 971b8450bd0c749c3f185711a3a9995a0c174a390089b7cdf2d6d1890dea90d8 hacompile-gluster-mount.timer restart /etc/systemd/system/hacompile-gluster-mount.timer
 install_file 0644 root root f5d97625dbc928819b1a914403d47e93479219d693bb5f2223aeabe254e2a103 hacompile-install-hyperdb.service restart /etc/systemd/system/hacompile-install-hyperdb.service
-install_file 0644 root root 9aa4991813f59dd58faa63e49dbba1ba0100233ca6f5718cbbc1f0a644b37c53 - - /etc/systemd/system/hacompile.target
+install_file 0644 root root bb4893b08d869ef51ab87b447505463ae4c055cbd2184217fb0a62dc688635a6 - - /etc/systemd/system/hacompile.target
 install_file 0644 root root b2bbcb452a9b881e16c3b6f3216525736564f66ad634a2c7dff72696e304b166 hacompile-firewall.service restart /etc/systemd/system/nftables.service.d/hacompile-firewall.conf
 install_file 0644 root root e06452191c0ec64c1abeea6892a1fa4e4330ecc78f5827077a9547a8c0de43cf nginx.service restart /etc/systemd/system/nginx.service.d/hacompile-restart.conf
 install_file 0644 root root 3fd271464fcd5fc1f296837c9718c0b89b0c56401285385755017a6b733f9d98 nginx.service restart /etc/systemd/system/nginx.service.d/hacompile.conf
-install_file 0644 root root 89b700ae8515548ff2329bc80521032ed39acff4286be4f5823c81e7f92b1722 php8.2-fpm.service restart /etc/systemd/system/php8.2-fpm.service.d/hacompile-mounts.conf
+install_file 0644 root root 5a4327805a8c2b8003efecf802e05ed140137412e812d84e03d462529f8f6df3 php8.2-fpm.service restart /etc/systemd/system/php8.2-fpm.service.d/hacompile-mounts.conf
 install_file 0644 root root c986d91b3c9540619468b6246920bc4fbcbdc3670f623890f873cbb0d4581778 php8.2-fpm.service restart /etc/systemd/system/php8.2-fpm.service.d/hacompile-restart.conf
 install_file 0644 root root 416736eb0de73e0f586767f5e5b6149bc60511eff18c3e698803d77ff1d232f4 php8.2-fpm.service restart /etc/systemd/system/php8.2-fpm.service.d/hacompile.conf
 install_file 0644 root root ee356a25f99cf8a87c374a8bcac490a6467984e19612882108c01581b57001d4 'var-lib-wordpress-wp\x2dcontent-uploads.mount' restart '/etc/systemd/system/var-lib-wordpress-wp\x2dcontent-uploads.mount'
 install_file 0640 root www-data 795c8aa087f5b9d3fe65d48c4dfb35fc7a8ed72492fc5ec632d87836b9f234bb php8.2-fpm.service reload /etc/wordpress/config-example.org.php
 install_file 0640 root www-data 0515ca555924eabf87a305e5a8dc90bff716ce4918cc7cafe09860a83b8a0ce0 php8.2-fpm.service reload /etc/wordpress/db-config.php
-install_file 0755 root root 88e3f555d97febe3e6d64963d5c6ae2dc91f1ba1fc051661d5d2ed715886d775 - - /usr/local/sbin/hacompile-health
-install_file 0755 root root 31c80dcd00b0871544009bad50c7071ac94401e628d72199b1a79e1aa01852c9 hacompile-install-hyperdb.service restart /usr/local/sbin/hacompile-install-hyperdb
+install_file 0755 root root 4ff9b4b5149e573b5fd3a2fd3e6679fb9be3c31b211a322c762945c03c0306ad hacompile-gluster-mount.timer restart /usr/local/sbin/hacompile-gluster-mount
+install_file 0755 root root 91b884227966fb80bbbaa2da5e23c394c10fc1a49cab5d2f7b9b2d3d994cc6c6 - - /usr/local/sbin/hacompile-health
+install_file 0755 root root 612732adfc844f4e4e00fc56a95e6ed8908415c63293659d83a5945d9122a8b2 hacompile-install-hyperdb.service restart /usr/local/sbin/hacompile-install-hyperdb
 stop_dropped
 remove_dropped
 save_state
@@ -258,6 +261,7 @@ else
   if ((units_changed)); then systemctl daemon-reload; fi
   ensure_enabled hacompile.target
   ensure_enabled hacompile-firewall.service
+  ensure_enabled hacompile-gluster-mount.timer
   ensure_enabled hacompile-install-hyperdb.service
   ensure_enabled 'var-lib-wordpress-wp\x2dcontent-uploads.mount'
   for unit in "${services[@]}"; do ensure_service "$unit"; done
