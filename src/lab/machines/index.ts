@@ -5,7 +5,7 @@ import { cpus } from "node:os";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { compileForLab } from "../up.js";
-import { LabError, waitFor } from "../exec.js";
+import { waitFor } from "../exec.js";
 import { clientHttp, isReal, REQUEST_TIMEOUT_MS } from "../http.js";
 import type { HostLab } from "../host.js";
 import { formatReport, tally, type LabReport, type ScenarioResult } from "../scenario.js";
@@ -24,6 +24,8 @@ const log = (line: string): void => {
   process.stdout.write(line + "\n");
 };
 const seconds = (ms: number): number => Math.round(ms / 100) / 10;
+/** How long the stack gets to serve after its machines are up (packages are installed by then). */
+const SITE_WAIT_MS = 180_000;
 
 const teardowns = new Map<string, Promise<void>>();
 function teardownOnce(layout: MachinesLayout): Promise<void> {
@@ -92,13 +94,14 @@ async function upAndStart(file: string, opts: MachinesOptions): Promise<Machines
       log(`secrets: ran the ${n} commands of every SECRETS.txt (${seconds(Date.now() - t0)} s)`);
     }
     const t1 = Date.now();
-    const ok = await siteServes(asHostLab(lab), 300_000);
-    lab.figures["site serving s"] = seconds(Date.now() - t1);
-    if (!ok) {
+    const ok = await siteServes(asHostLab(lab), SITE_WAIT_MS);
+    lab.figures["site serving s"] = ok ? seconds(Date.now() - t1) : -1;
+    if (ok) log(`the site answers through the VIP (${lab.figures["site serving s"]} s after the stack was started)`);
+    else {
+      // Not a lab failure: the stack did not come up by itself. The scenarios say what a user sees.
+      log(`the site does not answer through the VIP ${SITE_WAIT_MS / 1000} s after the machines were up; each machine:`);
       for (const l of await machineStatus(lab)) log(`  ${l}`);
-      throw new LabError("the site does not answer through the VIP 300 s after the machines were up");
     }
-    log(`the site answers through the VIP (${lab.figures["site serving s"]} s after the stack was started)`);
     return lab;
   } catch (e) {
     if (e instanceof MachinesBusy) throw e;

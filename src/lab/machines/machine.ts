@@ -110,10 +110,16 @@ export async function waitReady(m: MachineRecord, timeoutMs: number): Promise<Re
   return { system, cloudInit, seconds: Math.round((Date.now() - t0) / 100) / 10 };
 }
 
+/**
+ * systemd powers off on SIGRTMIN+4. Node knows no real-time signal names;
+ * glibc's SIGRTMIN is 34 on Linux (the kernel's 32 plus the two it keeps).
+ */
+const SIGRTMIN_PLUS_4 = 38;
+
 /** Graceful power-off (systemd's SIGRTMIN+4), waiting for nspawn to exit. */
 export async function powerOff(layout: MachinesLayout, state: MachinesState, m: MachineRecord, timeoutMs = 60_000): Promise<boolean> {
   const pid = pid1(m);
-  if (pid !== undefined) process.kill(pid, "SIGRTMIN+4");
+  if (pid !== undefined) process.kill(pid, SIGRTMIN_PLUS_4);
   const ok = m.nspawn ? await waitFor(() => !alive(m.nspawn!), timeoutMs, 100) : true;
   if (!ok && m.nspawn) await stopProc(m.nspawn, 5000);
   delete m.nspawn;

@@ -2,13 +2,13 @@
 // get a graceful power-off first (bounded), then every recorded process is
 // stopped by PID, then whatever still runs inside the lab's network
 // namespaces (by PID, found through /proc), then mounts, namespaces, cgroups.
-import { existsSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { run, sleep } from "../exec.js";
 import { labProcesses } from "../down.js";
 import { labNamespaces } from "../netns.js";
 import type { MachinesLayout } from "./layout.js";
-import { powerOff } from "./machine.js";
+import { inMachine, powerOff } from "./machine.js";
 import { alive, stopProc } from "./procs.js";
 import { loadMachinesState, saveMachinesState, type MachinesState } from "./state.js";
 
@@ -48,6 +48,14 @@ export async function machinesTeardown(layout: MachinesLayout, log: (l: string) 
   const inodes = netnsInodes(names);
   if (state) {
     const up = Object.values(state.machines).filter((m) => m.nspawn && alive(m.nspawn));
+    // Each machine's journal outlives it, for the report's evidence.
+    mkdirSync(join(layout.workDir, "logs"), { recursive: true });
+    await Promise.all(
+      up.map(async (m) => {
+        const r = await inMachine(m, "journalctl --no-pager -o short-precise", 30_000);
+        writeFileSync(join(layout.workDir, "logs", `${m.host}.journal`), r.stdout);
+      }),
+    );
     if (up.length > 0) log(`powering off ${up.length} machine(s)`);
     await Promise.all(up.map((m) => powerOff(layout, state, m, 30_000)));
     for (const p of state.procs) await stopProc(p, 3000);
