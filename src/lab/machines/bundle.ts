@@ -33,7 +33,7 @@ export function sshRun(lab: MachinesLab, address: string, cmd: string, timeoutMs
 
 /** Copies every host's bundle and runs its install.sh with sudo, all hosts at once (their bootstraps wait for each other). */
 export async function installBundles(lab: MachinesLab): Promise<void> {
-  await must("ip", ["-n", lab.layout.client, "addr", "add", `${adminAddress(lab.graph)}/${lab.graph.network.prefixLength}`, "dev", "eth0"]);
+  await must("ip", ["-n", lab.layout.client, "addr", "replace", `${adminAddress(lab.graph)}/${lab.graph.network.prefixLength}`, "dev", "eth0"]);
   const results = await Promise.all(
     lab.graph.hosts.map(async (h) => {
       const t0 = Date.now();

@@ -32,6 +32,20 @@ async function curl(lab: HostLab, jar: string, path: string, extra: readonly str
   return { status: Number(r.stdout.slice(i + 1)) || 0, body: r.stdout.slice(0, Math.max(0, i)) };
 }
 
+/** The admin's login through the VIP with the lab's current password: "ok" or what went wrong. */
+export async function wordpressLogin(lab: HostLab, pool: { readonly paths: readonly string[] }): Promise<string> {
+  const base = routeUrl(pool.paths[0] ?? "/");
+  const dir = mkdtempSync(join(tmpdir(), "hcm-wp-"));
+  const jar = join(dir, "cookies");
+  try {
+    await curl(lab, jar, `${base}wp-login.php`, []);
+    const login = await curl(lab, jar, `${base}wp-login.php`, ["--data-urlencode", `log=${WP_ADMIN_USER}`, "--data-urlencode", `pwd=${lab.secrets.wordpressAdmin}`, "--data-urlencode", "testcookie=1", "--data-urlencode", `redirect_to=${base}wp-admin/`]);
+    return login.status === 302 ? "ok" : `status ${login.status}`;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function run1(lab: HostLab): Promise<Outcome> {
   const figures: Figures = {};
   const failures: string[] = [];

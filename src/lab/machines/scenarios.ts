@@ -13,6 +13,7 @@ import { checkRoutes, ROUTING_TITLE } from "../scenarios/routing.js";
 import type { MachinesLab, MachinesOptions } from "./up.js";
 import { dbPowerCut } from "./scenario-db.js";
 import { wordpressUser } from "./scenario-wordpress.js";
+import { rotateSecrets } from "./scenario-rotate.js";
 
 export interface MachineScenario {
   readonly name: string;
@@ -136,18 +137,18 @@ const reboot: MachineScenario = {
         if (f.failed > 0) failures.push(`${h.name} reboot: ${f.failed} of ${f.sent} requests failed (${failureKinds(recs, ok)}); longest gap ${longestGap(recs, ok)} s`);
       }
       if (h.roles.some((r) => r.kind === "db-replica")) {
-        const rep = await waitFor(() => replicating(host), 120_000, 1000);
-        if (!rep) failures.push(`${h.name}: replication not running 120 s after its reboot`);
+        const rep = await waitFor(() => replicating(host), 60_000, 1000);
+        if (!rep) failures.push(`${h.name}: replication not running 60 s after its reboot`);
       }
       if (h.roles.some((r) => r.kind === "db-primary")) {
         for (const other of lab.graph.hosts.filter((x) => x.roles.some((r) => r.kind === "db-replica"))) {
-          const rep = await waitFor(() => replicating(hostOf(lab, other.name)), 120_000, 1000);
-          if (!rep) failures.push(`${other.name}: replication not running 120 s after the primary ${h.name} rebooted`);
+          const rep = await waitFor(() => replicating(hostOf(lab, other.name)), 60_000, 1000);
+          if (!rep) failures.push(`${other.name}: replication not running 60 s after the primary ${h.name} rebooted`);
         }
       }
       for (const c of lab.graph.hosts.filter((x) => x.roles.some((r) => r.kind === "gluster-client"))) {
-        const m = await waitFor(() => mountsUp(lab.graph, hostOf(lab, c.name)), 120_000, 1000);
-        if (!m) failures.push(`${c.name}: Gluster mount not back 120 s after ${h.name} rebooted`);
+        const m = await waitFor(() => mountsUp(lab.graph, hostOf(lab, c.name)), 60_000, 1000);
+        if (!m) failures.push(`${c.name}: Gluster mount not back 60 s after ${h.name} rebooted`);
       }
     }
     return { figures, failures };
@@ -204,6 +205,7 @@ export function machineScenarios(graph: Graph, _opts: MachinesOptions): MachineS
   if (graph.pools.some((p) => p.app === "wordpress")) out.push(wordpressUser);
   if (graph.pools.some((p) => p.app === "wordpress" && p.volume !== undefined)) out.push(glusterClientCrash);
   if (graph.databases.some((d) => d.replicas.length > 0)) out.push(dbPowerCut);
+  if (graph.databases.length > 0 || graph.pools.some((p) => p.app === "wordpress")) out.push(rotateSecrets);
   out.push(reboot, coldStart);
   return out;
 }

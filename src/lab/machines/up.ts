@@ -51,7 +51,7 @@ export const FIRST_BOOT_TIMEOUT_MS = 900_000;
 
 const secondsSince = (t: number): number => Math.round((Date.now() - t) / 100) / 10;
 
-function writeOut(dir: string, files: readonly OutFile[]): void {
+export function writeOut(dir: string, files: readonly OutFile[]): void {
   for (const f of files) {
     const p = join(dir, f.path);
     mkdirSync(dirname(p), { recursive: true });
