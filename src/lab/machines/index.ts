@@ -8,7 +8,7 @@ import { compileForLab } from "../up.js";
 import { waitFor } from "../exec.js";
 import { clientHttp, isReal, REQUEST_TIMEOUT_MS } from "../http.js";
 import type { HostLab } from "../host.js";
-import { formatReport, tally, type LabReport, type ScenarioResult } from "../scenario.js";
+import { figuresText, formatReport, tally, type LabReport, type ScenarioResult } from "../scenario.js";
 import { HEALTH_PATH } from "../scenarios/common.js";
 import { machineScenarios } from "./scenarios.js";
 import { machineHosts } from "./hosts.js";
@@ -168,7 +168,8 @@ export async function machinesTestCommand(file: string, jsonPath: string | undef
         r = { name: s.name, title: s.title, result: "fail", seconds: seconds(Date.now() - st), figures: {}, failures: [`could not run: ${e instanceof Error ? e.message : String(e)}`] };
       }
       results.push(r);
-      log(`    ${r.result} in ${r.seconds} s${r.failures.length > 0 ? ": " + r.failures.join("; ") : ""}`);
+      // Figures on the scenario's own line: an interrupted run still shows them.
+      log(`    ${r.result} in ${r.seconds} s: ${figuresText(r.figures)}${r.failures.length > 0 ? "; " + r.failures.join("; ") : ""}`);
     }
     const tScen = Date.now();
     const state: MachinesState = JSON.parse(JSON.stringify(lab.state)) as MachinesState;

@@ -60,6 +60,7 @@ async function run1(lab: HostLab): Promise<Outcome> {
     if (home.status === 302 || /wp-admin\/install\.php/.test(home.body)) {
       return { figures, failures: [`${base} leads to WordPress's installer: the generated units did not install WordPress at first boot`] };
     }
+    if (home.status !== 200) return { figures, failures: [`${base} through the VIP: status ${home.status || "none (no answer)"}`] };
     await curl(lab, jar, `${base}wp-login.php`, []);
     const login = await curl(lab, jar, `${base}wp-login.php`, ["--data-urlencode", `log=${WP_ADMIN_USER}`, "--data-urlencode", `pwd=${lab.secrets.wordpressAdmin}`, "--data-urlencode", "testcookie=1", "--data-urlencode", `redirect_to=${base}wp-admin/`]);
     figures["login status"] = login.status;
