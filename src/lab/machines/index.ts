@@ -87,8 +87,10 @@ async function upAndStart(file: string, opts: MachinesOptions): Promise<Machines
     const lab = await machinesLabUp(graph, secrets, plans, opts, log);
     const t0 = Date.now();
     if (opts.target === "bundle") {
-      await installBundles(lab);
+      const failed = await installBundles(lab);
       lab.figures["bundles installed s"] = seconds(Date.now() - t0);
+      lab.figures["install.sh failed"] = failed.length;
+      for (const f of failed) log(`  install failed: ${f}`);
     } else if (!opts.inlineSecrets) {
       const n = await copySecrets(join(lab.outDir, "systemd"), Object.values(lab.state.machines), (h) => graph.hosts.find((x) => x.name === h)!.address);
       log(`secrets: ran the ${n} commands of every SECRETS.txt (${seconds(Date.now() - t0)} s)`);

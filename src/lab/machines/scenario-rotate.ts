@@ -40,7 +40,8 @@ async function run(lab: HostLab, m: MachinesLab): Promise<Outcome> {
   const out = join(m.outDir, "rotated");
   if (m.opts.target === "bundle") {
     writeOut(join(out, "bundle"), bundle.emit(lab.graph, plans));
-    await installBundles({ ...m, outDir: out });
+    const failed = await installBundles({ ...m, outDir: out });
+    failures.push(...failed.map((f) => `re-install: ${f}`));
   } else if (m.opts.inlineSecrets) {
     return { figures, failures: ["with --inline-secrets the secrets live in user-data, which cloud-init applies at first boot only: re-applying means new machines"] };
   } else {
