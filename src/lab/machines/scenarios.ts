@@ -14,6 +14,7 @@ import type { MachinesLab, MachinesOptions } from "./up.js";
 import { dbPowerCut } from "./scenario-db.js";
 import { wordpressUser } from "./scenario-wordpress.js";
 import { rotateSecrets } from "./scenario-rotate.js";
+import { lbLinkDownAny } from "./scenario-lb.js";
 
 export interface MachineScenario {
   readonly name: string;
@@ -78,10 +79,10 @@ const coldStart: MachineScenario = {
         await sleep(60_000);
         for (const n of round.late) await hostOf(lab, n).boot();
       }
-      const r = await secondsToFullSite(lab, t0, 300_000);
+      const r = await secondsToFullSite(lab, t0, 180_000);
       figures[`${round.name}: s to full site`] = r.s;
       if (round.name === "random") figures["seed"] = seed;
-      if (r.s === null) failures.push(`${round.name} order (${order.join(",")}): no full site 300 s after the first boot: ${r.last.join("; ")}`);
+      if (r.s === null) failures.push(`${round.name} order (${order.join(",")}): no full site 180 s after the first boot: ${r.last.join("; ")}`);
     }
     return { figures, failures };
   },
@@ -202,6 +203,7 @@ const glusterClientCrash: MachineScenario = {
 
 export function machineScenarios(graph: Graph, _opts: MachinesOptions): MachineScenario[] {
   const out: MachineScenario[] = [routingScenario];
+  if (graph.loadBalancer.failover?.mode === "vrrp" && graph.loadBalancer.hosts.length >= 2) out.push(lbLinkDownAny);
   if (graph.pools.some((p) => p.app === "wordpress")) out.push(wordpressUser);
   if (graph.pools.some((p) => p.app === "wordpress" && p.volume !== undefined)) out.push(glusterClientCrash);
   if (graph.databases.some((d) => d.replicas.length > 0)) out.push(dbPowerCut);
