@@ -5,6 +5,7 @@
 import type { Graph } from "../graph/model.js";
 import type { Secrets } from "../secrets.js";
 import type { RunResult } from "./exec.js";
+import type { Outcome } from "./scenario.js";
 
 export interface LabHost {
   readonly name: string;
@@ -40,4 +41,11 @@ export function hostOf(lab: HostLab, name: string): LabHost {
   const h = lab.hosts.get(name);
   if (!h) throw new Error(`no host ${name} in the lab`);
   return h;
+}
+
+/** A scenario written against the host interface only: it runs on either lab. */
+export interface HostScenario {
+  readonly name: string;
+  readonly title: string;
+  readonly run: (lab: HostLab) => Promise<Outcome>;
 }

@@ -14,7 +14,7 @@ import type { MachinesLab, MachinesOptions } from "./up.js";
 import { dbPowerCut } from "./scenario-db.js";
 import { wordpressUser } from "./scenario-wordpress.js";
 import { rotateSecrets } from "./scenario-rotate.js";
-import { lbLinkDownAny } from "./scenario-lb.js";
+import { lbLinkDownAny } from "../scenarios/lb-link.js";
 
 export interface MachineScenario {
   readonly name: string;
@@ -203,7 +203,7 @@ const glusterClientCrash: MachineScenario = {
 
 export function machineScenarios(graph: Graph, _opts: MachinesOptions): MachineScenario[] {
   const out: MachineScenario[] = [routingScenario];
-  if (graph.loadBalancer.failover?.mode === "vrrp" && graph.loadBalancer.hosts.length >= 2) out.push(lbLinkDownAny);
+  if (graph.loadBalancer.failover?.mode === "vrrp" && graph.loadBalancer.hosts.length >= 2) out.push({ ...lbLinkDownAny, run: (lab) => lbLinkDownAny.run(lab) });
   if (graph.pools.some((p) => p.app === "wordpress")) out.push(wordpressUser);
   if (graph.pools.some((p) => p.app === "wordpress" && p.volume !== undefined)) out.push(glusterClientCrash);
   if (graph.databases.some((d) => d.replicas.length > 0)) out.push(dbPowerCut);

@@ -1,4 +1,4 @@
-// lb-link-down on any lab through the host interface: the active load
+// lb-link-down through the host interface, the same code on both labs: the active load
 // balancer's cable is pulled for 4 s under 100 requests per second; the VIP
 // must move to a backup in under a second, and one holder must remain after.
 import { sleep, waitFor } from "../exec.js";
@@ -6,8 +6,8 @@ import type { HostLab } from "../host.js";
 import { hostOf } from "../host.js";
 import { clientHttp, failureKinds, isReal, loadFigures, longestGap, membersOf, REQUEST_TIMEOUT_MS, type HttpRecord } from "../http.js";
 import type { Figures, Outcome } from "../scenario.js";
-import { HEALTH_PATH } from "../scenarios/common.js";
-import type { MachineScenario } from "./scenarios.js";
+import { HEALTH_PATH } from "./common.js";
+import type { HostScenario } from "../host.js";
 
 const RATE = 100;
 const GOAL_FAILOVER_S = 1;
@@ -58,7 +58,7 @@ async function run(lab: HostLab): Promise<Outcome> {
   return { figures, failures };
 }
 
-export const lbLinkDownAny: MachineScenario = {
+export const lbLinkDownAny: HostScenario = {
   name: "lb-link-down",
   title: `the active load balancer's link goes down for 4 s under ${RATE} req/s: the VIP moves in under ${GOAL_FAILOVER_S} s; one holder after it returns`,
   run,
