@@ -46,7 +46,7 @@ export async function labCommand(action: string, file: string, opts: LabOptions)
       case "down":
         return await labDown(file);
       case "test":
-        return await labTest(file, opts.json);
+        return await labTest(file, opts.json, (opts.only ?? "").split(",").filter((x) => x !== ""));
       default:
         throw new UsageError(`unknown lab action '${action}'; actions: up, test, down`);
     }
