@@ -130,12 +130,12 @@ const reboot: MachineScenario = {
       const up = await systemUp(host, 180_000);
       const back = secs(Date.now() - t0 - (serving ? 2000 : 0));
       const recs = await load;
-      figures[`${h.name} up s`] = up ? back : null;
-      if (!up) failures.push(`${h.name}: systemd not running 180 s after boot`);
-      // Everything the stack runs on the host is back by itself: no failed unit (a pool's load alone would not see a WordPress host's php-fpm).
+      // After the load (its client has a time budget): everything the stack runs on the host is back by itself: no failed unit (a pool's load alone would not see a WordPress host's php-fpm).
       let failed = "";
       const clean = await waitFor(async () => (failed = (await host.sh("systemctl --failed --no-legend --plain | awk '{print $1}' | tr '\\n' ' '", 10_000)).stdout.trim()) === "", 60_000, 2000);
       if (!clean) failures.push(`${h.name}: failed units 60 s after its reboot: ${failed}`);
+      figures[`${h.name} up s`] = up ? back : null;
+      if (!up) failures.push(`${h.name}: systemd not running 180 s after boot`);
       if (serving) {
         const f = loadFigures(recs, ok);
         figures[`${h.name} failed`] = `${f.failed}/${f.sent}`;
