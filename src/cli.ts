@@ -58,6 +58,10 @@ function parse(argv: string[]): Run | number {
   cli
     .command("lab <action> <topology>", "Run the generated bundles in network namespaces: up, test or down (root, Linux)")
     .option("--json <file>", "lab test: write the figures as JSON to this file")
+    .option("--machines", "Booted machines (systemd-nspawn, cloud-init) instead of namespaces")
+    .option("--target <target>", "--machines: systemd (cloud-init user-data, default) or bundle (install.sh over ssh)")
+    .option("--inline-secrets", "--machines --target systemd: secrets in user-data instead of copied as SECRETS.txt says")
+    .option("--only <names>", "lab test: run only these scenarios (comma-separated)")
     .action((action: string, file: string, o: object) => {
       run = async () => (await import("./commands/lab.js")).labCommand(action, file, o);
     });

@@ -99,10 +99,12 @@ export async function labDown(file: string): Promise<number> {
   return left.length === 0 ? 0 : 1;
 }
 
-export async function labTest(file: string, jsonPath: string | undefined): Promise<number> {
+export async function labTest(file: string, jsonPath: string | undefined, only: readonly string[] = []): Promise<number> {
   const t0 = Date.now();
   const compiled = compileForLab(file);
-  const { scenarios, skipped } = scenariosFor(compiled.graph);
+  const all = scenariosFor(compiled.graph);
+  const scenarios = all.scenarios.filter((s) => only.length === 0 || only.includes(s.name));
+  const skipped = all.skipped;
   const untrap = teardownOnSignal(labLayout(compiled.graph.name));
   try {
     return await runTest(file, compiled, jsonPath, t0, scenarios, skipped);

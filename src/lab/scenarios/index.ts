@@ -5,7 +5,9 @@ import type { Scenario, Skipped } from "../scenario.js";
 import { databaseScenarios } from "./database.js";
 import { firewall } from "./firewall.js";
 import { glusterScenarios } from "./gluster.js";
-import { lbCrash, lbLinkDown, lbNginxDown } from "./lb.js";
+import { namespaceHostLab } from "../ns-hosts.js";
+import { lbCrash, lbNginxDown } from "./lb.js";
+import { lbLinkDownAny } from "./lb-link.js";
 import { routing } from "./routing.js";
 import { webHostScenarios } from "./web.js";
 
@@ -13,7 +15,10 @@ export function scenariosFor(graph: Graph): { scenarios: Scenario[]; skipped: Sk
   const scenarios: Scenario[] = [routing];
   const skipped: Skipped[] = [];
   const lbs = graph.loadBalancer.hosts.length;
-  if (graph.loadBalancer.failover?.mode === "vrrp" && lbs >= 2) scenarios.push(lbLinkDown, lbCrash, lbNginxDown);
+  if (graph.loadBalancer.failover?.mode === "vrrp" && lbs >= 2) {
+    // lb-link-down runs through the host interface: the same code as on booted machines.
+    scenarios.push({ name: lbLinkDownAny.name, title: lbLinkDownAny.title, run: (lab) => lbLinkDownAny.run(namespaceHostLab(lab)) }, lbCrash, lbNginxDown);
+  }
   else skipped.push({ name: "lb-*", reason: "one load balancer or no VRRP failover: nothing to fail over to" });
   const web = webHostScenarios(graph);
   if (web.length === 0) skipped.push({ name: "web-host", reason: "no pool has two members" });

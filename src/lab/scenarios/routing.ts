@@ -12,7 +12,10 @@ function poolOf(graph: Graph, name: string): Pool {
   return p;
 }
 
-async function run(lab: Lab): Promise<Outcome> {
+/** Only what a route check needs, so both labs (and cold-start) run it. */
+export type RoutingLab = Pick<Lab, "graph"> & { readonly layout: Pick<Lab["layout"], "client"> };
+
+export async function checkRoutes(lab: RoutingLab): Promise<Outcome> {
   const { graph } = lab;
   const figures: Figures = {};
   const failures: string[] = [];
@@ -49,8 +52,6 @@ async function run(lab: Lab): Promise<Outcome> {
   return { figures, failures };
 }
 
-export const routing: Scenario = {
-  name: "routing",
-  title: "each route through the VIP reaches its pool; every member answers; WordPress serves the installed site",
-  run,
-};
+export const ROUTING_TITLE = "each route through the VIP reaches its pool; every member answers; WordPress serves the installed site";
+
+export const routing: Scenario = { name: "routing", title: ROUTING_TITLE, run: checkRoutes };

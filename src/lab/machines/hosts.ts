@@ -1,0 +1,34 @@
+// The host interface (../host.ts) for booted machines.
+import type { LabHost } from "../host.js";
+import { sh as quote } from "../../render/quote.js";
+import { LabError } from "../exec.js";
+import { bootMachine, inMachine, powerCut, powerOff, pid1, setLink } from "./machine.js";
+import type { MachinesLab } from "./up.js";
+
+export function machineHosts(lab: MachinesLab): Map<string, LabHost> {
+  const out = new Map<string, LabHost>();
+  for (const h of lab.graph.hosts) {
+    const m = lab.state.machines[h.name];
+    if (!m) continue;
+    out.set(h.name, {
+      name: h.name,
+      address: h.address,
+      sh: (cmd, timeoutMs, input) => inMachine(m, cmd, timeoutMs, input),
+      kill: async (unit, signal) => {
+        // The unit's main process as systemd in the machine knows it, killed by PID.
+        const r = await inMachine(m, `pid=$(systemctl show -p MainPID --value ${quote(unit)}) && [ "$pid" -gt 0 ] && kill -s ${signal.slice(3)} "$pid"`);
+        if (r.code !== 0) throw new LabError(`${h.name}: no main process of ${unit} to kill`);
+      },
+      link: (up) => setLink(lab.layout, m, up),
+      powerOff: async () => {
+        await powerOff(lab.layout, lab.state, m);
+      },
+      powerCut: () => powerCut(lab.layout, lab.state, m),
+      boot: async () => {
+        await bootMachine(lab.layout, lab.state, m, lab.graph.network.interface);
+      },
+      isOn: () => pid1(m) !== undefined,
+    });
+  }
+  return out;
+}
