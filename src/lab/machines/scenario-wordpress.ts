@@ -13,7 +13,7 @@ import type { HostLab } from "../host.js";
 import { hostOf } from "../host.js";
 import { clientHttp, membersOf, routeUrl } from "../http.js";
 import type { Figures, Outcome } from "../scenario.js";
-import { WP_ADMIN_USER } from "../site.js";
+import { WP_ADMIN_USER } from "../../render/wordpress-install.js";
 import type { MachineScenario } from "./scenarios.js";
 
 /** A 1x1 PNG: the smallest file WordPress accepts as an image. */
