@@ -11,7 +11,7 @@ import { bundle } from "../../../targets/bundle/index.js";
 import { systemdTarget } from "../../../targets/systemd/index.js";
 import type { OutFile } from "../../../targets/types.js";
 import { LabError, must, run } from "../exec.js";
-import { clientAddress } from "../layout.js";
+import { adminClientAddress, clientAddress } from "../layout.js";
 import { labNamespaces } from "../netns.js";
 import { ensureBase } from "./base.js";
 import { cacheDir, machineNs, machinePort, machinesLayout, relayAddress, RELAY_PORT, type MachinesLayout } from "./layout.js";
@@ -111,6 +111,10 @@ export async function machinesLabUp(graph: Graph, secrets: Secrets, plans: reado
   await must("ip", ["-n", layout.sw, "link", "add", "vclient", "type", "veth", "peer", "name", "eth0", "netns", layout.client]);
   await must("ip", ["-n", layout.sw, "link", "set", "vclient", "master", layout.bridge, "up"]);
   await must("ip", ["-n", layout.client, "addr", "add", `${client}/${prefix}`, "dev", "eth0"]);
+  // The lab's own requests come from an admin-network address, as in the
+  // namespace lab: only the admin network sees X-Served-By and the health path.
+  const admin = adminClientAddress(graph);
+  if (admin !== undefined) await must("ip", ["-n", layout.client, "addr", "add", `${admin}/${prefix}`, "dev", "eth0"]);
   await must("ip", ["-n", layout.client, "link", "set", "eth0", "up"]);
   figures["relay and network s"] = secondsSince(t0) - base.seconds;
 
