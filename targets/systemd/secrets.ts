@@ -142,8 +142,15 @@ export function secretOutFiles(graph: Graph, plan: HostPlan): OutFile[] {
     `systemctl if root cannot log in), then start the stack again (${TARGET_UNIT} starts what failed):`,
     "",
     ...secrets.flatMap((f, i) => [`  # step ${i + 1}: ${f.path}`, `  ${copyCommand(h.address, f)}`]),
-    `  # step ${secrets.length + 1}: start what failed, then check the host`,
-    `  ssh root@${h.address} systemctl start ${TARGET_UNIT}`,
+    // --no-block: a host's units may wait for other hosts (the WordPress
+    // installer for the database, a replica for its primary), and those may
+    // not have their secrets yet; a blocking start would hang here until
+    // their own bounded waits ran out, whatever order the user takes.
+    `  # step ${secrets.length + 1}: start what failed (without waiting: some units wait for other hosts)`,
+    `  ssh root@${h.address} systemctl start --no-block ${TARGET_UNIT}`,
+    "",
+    "Once every host has its secrets, check each one (exit 0 when healthy):",
+    "",
     `  ssh root@${h.address} ${HEALTH_SCRIPT}`,
     "",
     "install reads the file from standard input, so no copy lands in a temporary folder.",

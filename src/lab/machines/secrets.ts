@@ -11,7 +11,10 @@ import type { MachineRecord } from "./state.js";
 
 /** The command lines of a SECRETS.txt: its indented `ssh root@...` lines, in order. */
 export function secretsCommands(text: string): string[] {
-  return text
+  // The numbered steps only: the health check that follows them is for once
+  // every host has its secrets (the lab then waits for the site instead).
+  const end = text.indexOf("\nOnce every host has its secrets");
+  return (end < 0 ? text : text.slice(0, end))
     .split("\n")
     .filter((l) => /^ {2}ssh root@\S+ /.test(l))
     .map((l) => l.trim());
