@@ -253,7 +253,7 @@ install_file 0644 root root bd891f7d691b3ae344b30d219f0e10531679a0549fad28f7a650
 install_file 0640 root www-data 697a3be45b0c98ee2dcdd0ce1a042a53f9cf4c24a1992d8ac5f3c8d795ae381d php8.2-fpm.service reload /etc/wordpress/config-example.org.php
 install_file 0640 root www-data dc320266f312cc0b4cbc5f453f651452617b1cbaaacec3bb42b11cd9410c0b1a php8.2-fpm.service reload /etc/wordpress/db-config.php
 install_file 0644 root root 211ee685b6f4832b69015963d96b2396387e8015c0864d7ef45fa0426ed50692 hacompile-wp-install.service restart /usr/local/lib/hacompile/wp-install.php
-install_file 0755 root root 00cd526caf1b90f61629a19b415ddf9fef1f1fac0e2670306c8ce00873165e8c hacompile-gluster-mount.timer restart /usr/local/sbin/hacompile-gluster-mount
+install_file 0755 root root 42bf74fd5c86fd36e24dc4b0e1b561c3b35bd30425bc693d8766739a153616d3 hacompile-gluster-mount.timer restart /usr/local/sbin/hacompile-gluster-mount
 install_file 0755 root root 85e8b48360e2adfa455734baf09115b60bb5d75a8827ba959785d0db3cca0a51 - - /usr/local/sbin/hacompile-health
 install_file 0755 root root 6a31eca3875e7f6d14c98225c64d46bffce21d8a2f937c2e23d7038d9d328a15 hacompile-install-hyperdb.service restart /usr/local/sbin/hacompile-install-hyperdb
 install_file 0755 root root 1fc963e33ec05d0d539ca0a2e7ee4050b0a1b3e9ccf9124879592eb82b619bc5 hacompile-volume-backup-uploads.timer restart /usr/local/sbin/hacompile-volume-backup-uploads

@@ -246,7 +246,7 @@ install_file 0644 root root 3c2083918770511ffc5d097a4f2bb11154708fdf56e120f01bd0
 install_file 0644 root root bd891f7d691b3ae344b30d219f0e10531679a0549fad28f7a650395b07e32a0f 'var-lib-wordpress-wp\x2dcontent-uploads.mount' restart '/etc/systemd/system/var-lib-wordpress-wp\x2dcontent-uploads.mount'
 install_file 0640 root www-data 3f644ef1a40c8e6d1c4305d32135007f3ffdb3e47a1a9c9b21d7fc3188d835cb php8.2-fpm.service reload /etc/wordpress/config-example.org.php
 install_file 0640 root www-data 3ffc2bc5d892ca25cae15b2d2fa03c69fdbfee4f0ed1ff9c42a41d98208f4e9f php8.2-fpm.service reload /etc/wordpress/db-config.php
-install_file 0755 root root 133bd9193e9d50a36af420b45f2e4386f73fd3f1d32dbc4a0cce67776145dfc1 hacompile-gluster-mount.timer restart /usr/local/sbin/hacompile-gluster-mount
+install_file 0755 root root 981a9d1b14e9b34ccd4fcd98d59b6935c0ff5db5f6f2254a16f37fa8b9f62b2f hacompile-gluster-mount.timer restart /usr/local/sbin/hacompile-gluster-mount
 install_file 0755 root root 75a2029e9dbf124a276a10f07cccc3572f6ddaf7f7b03a8623108219df322a97 - - /usr/local/sbin/hacompile-health
 install_file 0755 root root 6a31eca3875e7f6d14c98225c64d46bffce21d8a2f937c2e23d7038d9d328a15 hacompile-install-hyperdb.service restart /usr/local/sbin/hacompile-install-hyperdb
 stop_dropped

@@ -253,7 +253,7 @@ install_file 0644 root root ee356a25f99cf8a87c374a8bcac490a6467984e19612882108c0
 install_file 0640 root www-data 60cc3c4e1538d771232fd6dda6b3da9ce7a6ef4762fe93bf2461d29a3ef2984e php8.2-fpm.service reload /etc/wordpress/config-example.org.php
 install_file 0640 root www-data f510d02ccd8a0b83d7e65405ba26ee55b81b98bdee53d2cc385ad02c2aa2518a php8.2-fpm.service reload /etc/wordpress/db-config.php
 install_file 0644 root root 8d4fa4b53470e4b5eef57fd452db5fd08fa2e2f34bbda1421d8bb3dcd153e641 hacompile-wp-install.service restart /usr/local/lib/hacompile/wp-install.php
-install_file 0755 root root 89040d59e6dd333f6155ae4495de782b1f3ff41aad69159cb70c07362037ee37 hacompile-gluster-mount.timer restart /usr/local/sbin/hacompile-gluster-mount
+install_file 0755 root root a5fa935eeec7dc356e13049e183bfd2cb17cc0d60ff59c84e2166c82a92fccfc hacompile-gluster-mount.timer restart /usr/local/sbin/hacompile-gluster-mount
 install_file 0755 root root 2f8372afd75b7e059e93bf65a9eaa6ba493c1bc122a720e7c2c12f2ffae02aa9 - - /usr/local/sbin/hacompile-health
 install_file 0755 root root 612732adfc844f4e4e00fc56a95e6ed8908415c63293659d83a5945d9122a8b2 hacompile-install-hyperdb.service restart /usr/local/sbin/hacompile-install-hyperdb
 install_file 0755 root root 2a836a2c231d8bcf9d2ba2bd0d78baef4cf58546924d20a99335eebde5b723f8 hacompile-volume-backup-uploads.timer restart /usr/local/sbin/hacompile-volume-backup-uploads

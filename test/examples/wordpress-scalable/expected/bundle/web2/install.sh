@@ -246,7 +246,7 @@ install_file 0644 root root 416736eb0de73e0f586767f5e5b6149bc60511eff18c3e698803
 install_file 0644 root root ee356a25f99cf8a87c374a8bcac490a6467984e19612882108c01581b57001d4 'var-lib-wordpress-wp\x2dcontent-uploads.mount' restart '/etc/systemd/system/var-lib-wordpress-wp\x2dcontent-uploads.mount'
 install_file 0640 root www-data 795c8aa087f5b9d3fe65d48c4dfb35fc7a8ed72492fc5ec632d87836b9f234bb php8.2-fpm.service reload /etc/wordpress/config-example.org.php
 install_file 0640 root www-data 0515ca555924eabf87a305e5a8dc90bff716ce4918cc7cafe09860a83b8a0ce0 php8.2-fpm.service reload /etc/wordpress/db-config.php
-install_file 0755 root root 4ff9b4b5149e573b5fd3a2fd3e6679fb9be3c31b211a322c762945c03c0306ad hacompile-gluster-mount.timer restart /usr/local/sbin/hacompile-gluster-mount
+install_file 0755 root root dd3f79a4d5c73421766b7da3f5539082bf29feba1454f8da261a7c6b73ce2525 hacompile-gluster-mount.timer restart /usr/local/sbin/hacompile-gluster-mount
 install_file 0755 root root 91b884227966fb80bbbaa2da5e23c394c10fc1a49cab5d2f7b9b2d3d994cc6c6 - - /usr/local/sbin/hacompile-health
 install_file 0755 root root 612732adfc844f4e4e00fc56a95e6ed8908415c63293659d83a5945d9122a8b2 hacompile-install-hyperdb.service restart /usr/local/sbin/hacompile-install-hyperdb
 stop_dropped
