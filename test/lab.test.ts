@@ -8,6 +8,7 @@ import type { HttpRecord } from "../src/lab/client-main.js";
 import { failureKinds, isReal, loadFigures, longestGap, percentile, routeUrl } from "../src/lab/http.js";
 import { adminClientAddress, clientAddress, hostNs, labLayout } from "../src/lab/layout.js";
 import { startSteps, topoOrder } from "../src/lab/order.js";
+import { abandoned, startTimeOf, thisProcess } from "../src/lab/owner.js";
 import { sysctlSettings } from "../src/lab/prepare.js";
 import { loudLines } from "../src/lab/up.js";
 import { formatReport, tally, type ScenarioResult } from "../src/lab/scenario.js";
@@ -145,6 +146,19 @@ test("wordpress-ha gets every scenario, none skipped", () => {
     scenarios.map((s) => s.name),
     ["routing", "lb-link-down", "lb-crash", "lb-nginx-down", "web-host:blog", "web-host:web", "database:wp", "gluster:uploads", "firewall"],
   );
+});
+
+test("owner: only a 'lab test' whose process is gone is removed unasked; 'lab up' and older states never", () => {
+  const me = thisProcess("test");
+  assert.is(me.pid, process.pid);
+  assert.is(me.startTime, startTimeOf(process.pid));
+  assert.is(abandoned(me), false, "this very process runs");
+  const gone = (): string | undefined => undefined;
+  const reused = (): string | undefined => "1";
+  assert.is(abandoned({ action: "test", pid: 4242, startTime: "99" }, gone), true, "its PID is free");
+  assert.is(abandoned({ action: "test", pid: 4242, startTime: "99" }, reused), true, "its PID now belongs to a later process");
+  assert.is(abandoned({ action: "up", pid: 4242, startTime: "99" }, gone), false, "a lab the user brought up stays");
+  assert.is(abandoned(undefined, gone), false, "a state without an owner stays");
 });
 
 test.run();

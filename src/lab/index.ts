@@ -8,6 +8,7 @@ import { leftovers, teardown } from "./down.js";
 import { formatReport, tally, type LabReport, type Scenario, type ScenarioResult, type Skipped } from "./scenario.js";
 import { scenariosFor } from "./scenarios/index.js";
 import { installSites, waitForVip } from "./site.js";
+import type { LabAction } from "./owner.js";
 import { loadState } from "./state.js";
 
 const log = (line: string): void => {
@@ -55,9 +56,9 @@ function teardownOnSignal(layout: LabLayout): () => void {
   };
 }
 
-async function upOrClean(file: string, compiled: Compiled): Promise<Lab> {
+async function upOrClean(file: string, compiled: Compiled, action: LabAction): Promise<Lab> {
   try {
-    const lab = await labUp(file, compiled, log);
+    const lab = await labUp(file, compiled, action, log);
     running = lab;
     await waitForVip(lab);
     await installSites(lab);
@@ -75,7 +76,7 @@ export async function labUpCommand(file: string): Promise<number> {
   const untrap = teardownOnSignal(labLayout(compiled.graph.name));
   let lab: Lab;
   try {
-    lab = await upOrClean(file, compiled);
+    lab = await upOrClean(file, compiled, "up");
   } finally {
     untrap();
   }
@@ -123,7 +124,7 @@ async function runTest(
 ): Promise<number> {
   let lab: Lab;
   try {
-    lab = await upOrClean(file, compiled);
+    lab = await upOrClean(file, compiled, "test");
   } catch (e) {
     // CI reads the last line: every scenario failed, since none could run.
     log(`lab up failed: ${e instanceof Error ? e.message : String(e)}`);

@@ -3,6 +3,7 @@
 // that: namespaces by name, processes by PID.
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { LabOwner } from "./owner.js";
 
 export interface HolderRecord {
   /** The `sleep` that keeps the host's mount namespace alive; daemons enter it with nsenter. */
@@ -19,6 +20,8 @@ export interface DaemonRecord {
 
 export interface LabState {
   readonly topology: string;
+  /** The process that brought it up, and how (absent in states of older versions). */
+  readonly owner?: LabOwner;
   /** Namespaces in creation order. */
   namespaces: string[];
   /** Network namespace inodes by name. */
@@ -32,8 +35,8 @@ export interface LabState {
 
 const FILE = "state.json";
 
-export function emptyState(topology: string): LabState {
-  return { topology, namespaces: [], netnsInodes: {}, holders: {}, ports: {}, daemons: [] };
+export function emptyState(topology: string, owner?: LabOwner): LabState {
+  return { topology, owner, namespaces: [], netnsInodes: {}, holders: {}, ports: {}, daemons: [] };
 }
 
 export function saveState(workDir: string, s: LabState): void {

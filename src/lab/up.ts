@@ -17,6 +17,8 @@ import { adminClientAddress, CLIENT_PORT, clientAddress, hostNs, labLayout, swit
 import { addNode, createSwitch, labNamespaces } from "./netns.js";
 import { startSteps, topoOrder, type Step } from "./order.js";
 import { applySysctl, freshPackageState, mountPoint, runInstall, SYSTEMCTL_SHIM } from "./prepare.js";
+import { teardown } from "./down.js";
+import { abandoned, thisProcess, type LabAction } from "./owner.js";
 import { emptyState, loadState, saveState, type HolderRecord, type LabState } from "./state.js";
 import { Supervisor } from "./supervisor.js";
 import { restartPolicy, type RestartPolicy } from "./units.js";
@@ -191,12 +193,17 @@ async function runSteps(lab: Lab, steps: readonly Step[]): Promise<void> {
 }
 
 /** Brings the lab up; on any failure the caller tears it down. */
-export async function labUp(file: string, compiled: Compiled, log: (line: string) => void): Promise<Lab> {
+export async function labUp(file: string, compiled: Compiled, action: LabAction, log: (line: string) => void): Promise<Lab> {
   const { graph, secrets, plans } = compiled;
   const why = unsupported(graph);
   if (why.length > 0) throw new LabError(`the lab cannot run this topology: ${why.join("; ")}`);
   await preflight(plans);
   const layout = labLayout(graph.name);
+  const before = loadState(layout.workDir);
+  if (before !== undefined && abandoned(before.owner)) {
+    log(`a lab of ${graph.name} was left by a 'lab test' that no longer runs (pid ${before.owner?.pid}): tearing it down first`);
+    await teardown(layout);
+  }
   if ((await labNamespaces(layout)).length > 0 || loadState(layout.workDir) !== undefined) {
     throw new LabBusy(`a lab of ${graph.name} is up already (or was not torn down): hacompile lab down ${file}`);
   }
@@ -204,7 +211,7 @@ export async function labUp(file: string, compiled: Compiled, log: (line: string
   mkdirSync(join(layout.workDir, "shim"), { recursive: true });
   writeFileSync(join(layout.workDir, "shim", "systemctl"), SYSTEMCTL_SHIM, { mode: 0o755 });
   writeBundle(join(layout.workDir, "bundle"), graph, plans);
-  const state = emptyState(graph.name);
+  const state = emptyState(graph.name, thisProcess(action));
   saveState(layout.workDir, state);
 
   const files = new Map(plans.map((p) => [p.host.name, bundleFiles(graph, p)]));

@@ -18,6 +18,7 @@ import { copySecrets } from "./secrets.js";
 import { loadMachinesState, type MachinesState } from "./state.js";
 import { machinesLeftovers, machinesTeardown } from "./teardown.js";
 import { installBundles } from "./bundle.js";
+import type { LabAction } from "../owner.js";
 import { MachinesBusy, machinesLabUp, type MachinesLab, type MachinesOptions } from "./up.js";
 
 const log = (line: string): void => {
@@ -106,11 +107,11 @@ export async function machineStatus(lab: MachinesLab): Promise<string[]> {
 }
 
 /** Up, then the stack's secrets or bundles the way the README says, then the wait for the site. */
-async function upAndStart(file: string, opts: MachinesOptions): Promise<MachinesLab> {
+async function upAndStart(file: string, opts: MachinesOptions, action: LabAction): Promise<MachinesLab> {
   const { graph, secrets, plans } = compileForLab(file);
   const layout = machinesLayout(graph.name);
   try {
-    const lab = await machinesLabUp(graph, secrets, plans, opts, log);
+    const lab = await machinesLabUp(graph, secrets, plans, opts, action, log);
     const t0 = Date.now();
     if (opts.target === "bundle") {
       const failed = await installBundles(lab);
@@ -144,7 +145,7 @@ export async function machinesUpCommand(file: string, opts: MachinesOptions): Pr
   const untrap = teardownOnSignal(machinesLayout(graph.name));
   let lab: MachinesLab;
   try {
-    lab = await upAndStart(file, opts);
+    lab = await upAndStart(file, opts, "up");
   } finally {
     untrap();
   }
@@ -175,7 +176,7 @@ export async function machinesTestCommand(file: string, jsonPath: string | undef
     let lab: MachinesLab;
     const planned = machineScenarios(graph, opts).filter((s) => only.length === 0 || only.includes(s.name));
     try {
-      lab = await upAndStart(file, opts);
+      lab = await upAndStart(file, opts, "test");
     } catch (e) {
       log(`machines up failed: ${e instanceof Error ? e.message : String(e)}`);
       log(`0 passed, ${planned.length + 1} failed`);

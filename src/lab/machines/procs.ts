@@ -5,23 +5,15 @@
 import { spawn } from "node:child_process";
 import { closeSync, openSync, readFileSync } from "node:fs";
 import { sleep } from "../exec.js";
+import { startTimeOf } from "../owner.js";
+
+export { startTimeOf };
 
 export interface ProcRecord {
   readonly name: string;
   readonly pid: number;
   /** Field 22 of /proc/PID/stat: tells the process apart from a later one with the same PID. */
   readonly startTime: string;
-}
-
-export function startTimeOf(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
-    const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return rest[19];
-  } catch {
-    return undefined;
-  }
 }
 
 /** Whether the recorded process still runs (not merely its PID). */

@@ -3,6 +3,7 @@
 // processes by PID and start time, namespaces, mounts and cgroups by path.
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { LabOwner } from "../owner.js";
 import type { ProcRecord } from "./procs.js";
 
 export interface MachineRecord {
@@ -20,6 +21,8 @@ export interface MachineRecord {
 export interface MachinesState {
   readonly topology: string;
   readonly target: "systemd" | "bundle";
+  /** The process that brought it up, and how (absent in states of older versions). */
+  readonly owner?: LabOwner;
   namespaces: string[];
   /** Overlay mount points in the root mount namespace. */
   mounts: string[];
@@ -32,8 +35,8 @@ export interface MachinesState {
 
 const FILE = "state.json";
 
-export function emptyMachinesState(topology: string, target: "systemd" | "bundle"): MachinesState {
-  return { topology, target, namespaces: [], mounts: [], cgroups: [], procs: [], machines: {} };
+export function emptyMachinesState(topology: string, target: "systemd" | "bundle", owner?: LabOwner): MachinesState {
+  return { topology, target, owner, namespaces: [], mounts: [], cgroups: [], procs: [], machines: {} };
 }
 
 export function saveMachinesState(workDir: string, s: MachinesState): void {

@@ -13,11 +13,13 @@ import type { OutFile } from "../../../targets/types.js";
 import { LabError, must, run } from "../exec.js";
 import { adminClientAddress, clientAddress } from "../layout.js";
 import { labNamespaces } from "../netns.js";
+import { abandoned, thisProcess, type LabAction } from "../owner.js";
 import { ensureBase } from "./base.js";
 import { cacheDir, machineNs, machinePort, machinesLayout, relayAddress, RELAY_PORT, type MachinesLayout } from "./layout.js";
 import { addNetns, bootMachine, inMachine, plugVeth, prepareMachine, waitReady, type Readiness } from "./machine.js";
 import { mirrorHosts, readMirrors, startProxy, startRelay } from "./relay.js";
 import { aptProxyConf, seedFor } from "./seed.js";
+import { machinesTeardown } from "./teardown.js";
 import { emptyMachinesState, loadMachinesState, saveMachinesState, type MachineRecord, type MachinesState } from "./state.js";
 
 export type MachineTarget = "systemd" | "bundle";
@@ -71,14 +73,19 @@ async function preflight(): Promise<void> {
 }
 
 /** The lab's record of itself; machines are added by host name. */
-export async function machinesLabUp(graph: Graph, secrets: Secrets, plans: readonly HostPlan[], opts: MachinesOptions, log: (l: string) => void): Promise<MachinesLab> {
+export async function machinesLabUp(graph: Graph, secrets: Secrets, plans: readonly HostPlan[], opts: MachinesOptions, action: LabAction, log: (l: string) => void): Promise<MachinesLab> {
   await preflight();
   const layout = machinesLayout(graph.name);
+  const before = loadMachinesState(layout.workDir);
+  if (before !== undefined && abandoned(before.owner)) {
+    log(`a machines lab of ${graph.name} was left by a 'lab test' that no longer runs (pid ${before.owner?.pid}): tearing it down first`);
+    await machinesTeardown(layout, log);
+  }
   if ((await labNamespaces(layout)).length > 0 || loadMachinesState(layout.workDir) !== undefined) {
     throw new MachinesBusy(`a machines lab of ${graph.name} is up already (or was not torn down): hacompile lab down <topology> --machines`);
   }
   rmSync(layout.workDir, { recursive: true, force: true });
-  const state = emptyMachinesState(graph.name, opts.target);
+  const state = emptyMachinesState(graph.name, opts.target, thisProcess(action));
   saveMachinesState(layout.workDir, state);
   const figures: Record<string, number> = {};
   const outDir = join(layout.workDir, "out");

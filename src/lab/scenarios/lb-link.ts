@@ -24,12 +24,29 @@ export async function vipHoldersOf(lab: HostLab): Promise<string[]> {
   return out;
 }
 
+/** The load balancer keepalived prefers: the highest priority. */
+export function preferredLb(graph: HostLab["graph"]): string {
+  let best: { name: string; priority: number } | undefined;
+  for (const h of graph.hosts) {
+    for (const r of h.roles) if (r.kind === "load-balancer" && (best === undefined || r.priority > best.priority)) best = { name: h.name, priority: r.priority };
+  }
+  return best?.name ?? graph.loadBalancer.hosts[0]!;
+}
+
 async function run(lab: HostLab): Promise<Outcome> {
   const figures: Figures = {};
   const failures: string[] = [];
+  const vrrp = lab.graph.loadBalancer.failover?.mode === "vrrp" ? lab.graph.loadBalancer.failover.vrrp : undefined;
+  // With preemption the preferred load balancer holds the VIP whenever it is up:
+  // right after a boot a backup may hold it until the preferred one's keepalived
+  // has started and its preempt delay has passed, so wait for that first, and
+  // expect it back there after the link returns.
+  const want = vrrp?.preempt ? preferredLb(lab.graph) : undefined;
+  const settleMs = ((vrrp?.preemptDelay ?? 0) + 15) * 1000;
   let holders: string[] = [];
-  await waitFor(async () => (holders = await vipHoldersOf(lab)).length === 1, 15_000, 500);
+  await waitFor(async () => (holders = await vipHoldersOf(lab)).length === 1 && (want === undefined || holders[0] === want), settleMs, 500);
   if (holders.length !== 1) return { figures, failures: [`the VIP is not on exactly one load balancer before the fault: ${holders.join(", ") || "none"}`] };
+  if (want !== undefined && holders[0] !== want) return { figures, failures: [`before the fault the VIP is on ${holders[0]}, not on ${want}, the preferred load balancer (preempt)`] };
   const active = hostOf(lab, holders[0]!);
   const pool = lab.graph.pools.find((p) => p.name === lab.graph.loadBalancer.defaultPool);
   const members = pool ? membersOf(pool) : [];
@@ -44,11 +61,8 @@ async function run(lab: HostLab): Promise<Outcome> {
   await sleep(Math.max(0, 4000 - (Date.now() - t0)));
   await active.link(true);
   const recs = await load;
-  // With preemption the usual active takes the VIP back: wait for that, as the next scenario expects it there.
-  const vrrp = lab.graph.loadBalancer.failover?.mode === "vrrp" ? lab.graph.loadBalancer.failover.vrrp : undefined;
-  const want = vrrp?.preempt ? active.name : undefined;
   let after: string[] = [];
-  await waitFor(async () => (after = await vipHoldersOf(lab)).length === 1 && (want === undefined || after[0] === want), ((vrrp?.preemptDelay ?? 0) + 15) * 1000, 500);
+  await waitFor(async () => (after = await vipHoldersOf(lab)).length === 1 && (want === undefined || after[0] === want), settleMs, 500);
   const f = loadFigures(recs, ok);
   figures["VIP moved s"] = movedS;
   figures["no answer s"] = longestGap(recs, ok);
