@@ -62,6 +62,7 @@ function parse(argv: string[]): Run | number {
     .option("--target <target>", "--machines: systemd (cloud-init user-data, default) or bundle (install.sh over ssh)")
     .option("--inline-secrets", "--machines --target systemd: secrets in user-data instead of copied as SECRETS.txt says")
     .option("--only <names>", "lab test: run only these scenarios (comma-separated)")
+    .option("--running", "lab test --machines: run the scenarios on the lab that 'lab up' left running, and leave it up")
     .action((action: string, file: string, o: object) => {
       run = async () => (await import("./commands/lab.js")).labCommand(action, file, o);
     });

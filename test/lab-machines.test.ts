@@ -12,6 +12,11 @@ import { machineNs, machinesLayout, relayAddress } from "../src/lab/machines/lay
 import { filterText, mirrorHosts, parseSources } from "../src/lab/machines/relay.js";
 import { shuffled } from "../src/lab/machines/scenarios.js";
 import { secretsCommands, sshShim } from "../src/lab/machines/secrets.js";
+import { emptyMachinesState, saveMachinesState } from "../src/lab/machines/state.js";
+import { attachMachinesLab } from "../src/lab/machines/up.js";
+import { thisProcess } from "../src/lab/owner.js";
+import { fakeSecrets } from "./helpers.js";
+import { rmSync } from "node:fs";
 import { metaData, networkConfig } from "../src/lab/machines/seed.js";
 import { buildFile, ROOT } from "./helpers.js";
 
@@ -94,3 +99,28 @@ test("cold-start order: a seeded shuffle, the same for the same seed, every host
 });
 
 test.run();
+
+test("lab test --running: only a lab that 'lab up' left with every machine running; its own target and secrets mode", () => {
+  const built = wordpressHa();
+  // A name of this test's own, so no real lab's state is touched.
+  const graph = { ...built.graph, name: `attach-test-${process.pid}` };
+  const layout = machinesLayout(graph.name);
+  const attach = (): ReturnType<typeof attachMachinesLab> => attachMachinesLab(graph, fakeSecrets(graph), built.plans, () => undefined);
+  try {
+    assert.throws(attach, /no machines lab of attach-test-\d+ is up: start one with hacompile lab up/);
+    saveMachinesState(layout.workDir, emptyMachinesState(graph.name, "systemd", thisProcess("test"), true));
+    assert.throws(attach, /belongs to a 'lab test' run/);
+    const state = emptyMachinesState(graph.name, "systemd", thisProcess("up"), true);
+    const proc = { name: "nspawn", pid: 1, startTime: "1" };
+    for (const h of graph.hosts) state.machines[h.name] = { host: h.name, ns: machineNs(layout, h.name), port: "p", dir: "/nonexistent", ...(h.name === "db2" ? {} : { nspawn: proc }) };
+    saveMachinesState(layout.workDir, state);
+    assert.throws(attach, /not running: db2/);
+    state.machines["db2"]!.nspawn = proc;
+    saveMachinesState(layout.workDir, state);
+    const lab = attach();
+    assert.equal(lab.opts, { target: "systemd", inlineSecrets: true });
+    assert.is(lab.outDir, join(layout.workDir, "out"));
+  } finally {
+    rmSync(layout.workDir, { recursive: true, force: true });
+  }
+});

@@ -12,6 +12,7 @@ export interface LabOptions {
   target?: string;
   inlineSecrets?: boolean;
   only?: string;
+  running?: boolean;
 }
 
 function machinesOptions(o: LabOptions): MachinesOptions {
@@ -24,13 +25,15 @@ function machinesOptions(o: LabOptions): MachinesOptions {
 async function machinesCommand(action: string, file: string, o: LabOptions): Promise<number> {
   const m = await import("../lab/machines/index.js");
   const only = (o.only ?? "").split(",").filter((x) => x !== "");
+  if (o.running && action !== "test") throw new UsageError("--running is for lab test (the scenarios on a lab that lab up left running)");
+  if (o.running && (o.target !== undefined || o.inlineSecrets)) throw new UsageError("--running tests the lab as it was brought up: its --target and --inline-secrets come from lab up");
   switch (action) {
     case "up":
       return m.machinesUpCommand(file, machinesOptions(o));
     case "down":
       return m.machinesDownCommand(file);
     case "test":
-      return m.machinesTestCommand(file, o.json, machinesOptions(o), only);
+      return m.machinesTestCommand(file, o.json, machinesOptions(o), only, o.running === true);
     default:
       throw new UsageError(`unknown lab action '${action}'; actions: up, test, down`);
   }
@@ -39,7 +42,7 @@ async function machinesCommand(action: string, file: string, o: LabOptions): Pro
 export async function labCommand(action: string, file: string, opts: LabOptions): Promise<number> {
   try {
     if (opts.machines) return await machinesCommand(action, file, opts);
-    if (opts.target !== undefined || opts.inlineSecrets) throw new UsageError("--target and --inline-secrets need --machines");
+    if (opts.target !== undefined || opts.inlineSecrets || opts.running) throw new UsageError("--target, --inline-secrets and --running need --machines");
     switch (action) {
       case "up":
         return await labUpCommand(file);

@@ -10,6 +10,7 @@ import { clientHttp, isReal, REQUEST_TIMEOUT_MS } from "../http.js";
 import type { HostLab } from "../host.js";
 import { figuresText, formatReport, tally, type LabReport, type ScenarioResult } from "../scenario.js";
 import { HEALTH_PATH } from "../scenarios/common.js";
+import { checkRoutes } from "../scenarios/routing.js";
 import { machineScenarios } from "./scenarios.js";
 import { machineHosts } from "./hosts.js";
 import { machinesLayout, type MachinesLayout } from "./layout.js";
@@ -19,7 +20,7 @@ import { loadMachinesState, type MachinesState } from "./state.js";
 import { machinesLeftovers, machinesTeardown } from "./teardown.js";
 import { installBundles } from "./bundle.js";
 import type { LabAction } from "../owner.js";
-import { MachinesBusy, machinesLabUp, type MachinesLab, type MachinesOptions } from "./up.js";
+import { attachMachinesLab, MachinesBusy, machinesLabUp, type MachinesLab, type MachinesOptions } from "./up.js";
 
 const log = (line: string): void => {
   process.stdout.write(line + "\n");
@@ -80,16 +81,19 @@ async function settled(lab: MachinesLab): Promise<boolean> {
 }
 
 /**
- * Waits for the site, bounded; gives up early once every machine has been
- * settled (no systemd job anywhere) for three checks 10 s apart, since
- * nothing is then left to bring the site up.
+ * Waits for the whole site (every route answered by every member of its pool,
+ * the routing check), bounded; gives up early once every machine has been
+ * settled (no systemd job anywhere) for three checks in a row, since nothing
+ * is then left to bring the site up. Waiting for the default pool alone let
+ * the scenarios start while the blog pool's hosts still waited for their
+ * uploads mount (503 until the volume's marker is visible).
  */
 async function siteServesOrSettles(lab: MachinesLab): Promise<boolean> {
   const end = Date.now() + SITE_WAIT_MS;
   let quiet = 0;
   const hl = asHostLab(lab);
   while (Date.now() < end) {
-    if (await siteServes(hl, 10_000)) return true;
+    if ((await siteServes(hl, 10_000)) && (await checkRoutes(hl)).failures.length === 0) return true;
     quiet = (await settled(lab)) ? quiet + 1 : 0;
     if (quiet >= 3) return false;
   }
@@ -167,21 +171,29 @@ export async function machinesDownCommand(file: string): Promise<number> {
   return left.length === 0 ? 0 : 1;
 }
 
-export async function machinesTestCommand(file: string, jsonPath: string | undefined, opts: MachinesOptions, only: readonly string[]): Promise<number> {
+/**
+ * `lab test --machines`: up, every scenario, teardown and the check that
+ * nothing is left. With `running`, the scenarios run on the lab that `lab up`
+ * left running (its own target and secrets mode), which stays up afterwards:
+ * no boot to wait for while working on one scenario.
+ */
+export async function machinesTestCommand(file: string, jsonPath: string | undefined, opts: MachinesOptions, only: readonly string[], running = false): Promise<number> {
   const t0 = Date.now();
-  const { graph } = compileForLab(file);
+  const { graph, secrets, plans } = compileForLab(file);
   const layout = machinesLayout(graph.name);
-  const untrap = teardownOnSignal(layout);
+  const untrap = running ? (): void => undefined : teardownOnSignal(layout);
   try {
     let lab: MachinesLab;
-    const planned = machineScenarios(graph, opts).filter((s) => only.length === 0 || only.includes(s.name));
     try {
-      lab = await upAndStart(file, opts, "test");
+      lab = running ? attachMachinesLab(graph, secrets, plans, log) : await upAndStart(file, opts, "test");
     } catch (e) {
+      const planned = machineScenarios(graph, opts).filter((s) => only.length === 0 || only.includes(s.name));
       log(`machines up failed: ${e instanceof Error ? e.message : String(e)}`);
-      log(`0 passed, ${planned.length + 1} failed`);
+      log(`0 passed, ${planned.length + (running ? 0 : 1)} failed`);
       return 1;
     }
+    opts = lab.opts;
+    const planned = machineScenarios(graph, opts).filter((s) => only.length === 0 || only.includes(s.name));
     const tUp = Date.now();
     const hl = asHostLab(lab);
     const results: ScenarioResult[] = [];
@@ -201,11 +213,13 @@ export async function machinesTestCommand(file: string, jsonPath: string | undef
       log(`    ${r.result} in ${r.seconds} s: ${figuresText(r.figures)}${r.failures.length > 0 ? "; " + r.failures.join("; ") : ""}`);
     }
     const tScen = Date.now();
-    const state: MachinesState = JSON.parse(JSON.stringify(lab.state)) as MachinesState;
-    await teardownOnce(layout);
-    const left = await machinesLeftovers(layout, state);
+    if (!running) {
+      const state: MachinesState = JSON.parse(JSON.stringify(lab.state)) as MachinesState;
+      await teardownOnce(layout);
+      const left = await machinesLeftovers(layout, state);
+      results.push({ name: "teardown", title: "no machine, namespace, process, mount or cgroup of the lab is left", result: left.length === 0 ? "pass" : "fail", seconds: seconds(Date.now() - tScen), figures: { "left behind": left.length }, failures: left });
+    }
     const tDown = Date.now();
-    results.push({ name: "teardown", title: "no machine, namespace, process, mount or cgroup of the lab is left", result: left.length === 0 ? "pass" : "fail", seconds: seconds(tDown - tScen), figures: { "left behind": left.length }, failures: left });
     const { passed, failed } = tally(results);
     const report: LabReport & { machines: Record<string, number | string> } = {
       topology: `${graph.name} (machines, target ${opts.target}${opts.inlineSecrets ? ", inline secrets" : ""})`,
@@ -224,6 +238,7 @@ export async function machinesTestCommand(file: string, jsonPath: string | undef
     log("");
     log(`up: ${Object.entries(lab.figures).map(([k, v]) => `${k} ${v}`).join(", ")}`);
     for (const l of formatReport(report)) log(l);
+    if (running) log(`the lab stays up; stop it with: hacompile lab down ${file} --machines`);
     return failed === 0 ? 0 : 1;
   } finally {
     untrap();

@@ -23,6 +23,8 @@ export interface MachinesState {
   readonly target: "systemd" | "bundle";
   /** The process that brought it up, and how (absent in states of older versions). */
   readonly owner?: LabOwner;
+  /** Built with the secrets in user-data (target systemd); absent in older states. */
+  readonly inlineSecrets?: boolean;
   namespaces: string[];
   /** Overlay mount points in the root mount namespace. */
   mounts: string[];
@@ -35,8 +37,8 @@ export interface MachinesState {
 
 const FILE = "state.json";
 
-export function emptyMachinesState(topology: string, target: "systemd" | "bundle", owner?: LabOwner): MachinesState {
-  return { topology, target, owner, namespaces: [], mounts: [], cgroups: [], procs: [], machines: {} };
+export function emptyMachinesState(topology: string, target: "systemd" | "bundle", owner?: LabOwner, inlineSecrets = false): MachinesState {
+  return { topology, target, owner, inlineSecrets, namespaces: [], mounts: [], cgroups: [], procs: [], machines: {} };
 }
 
 export function saveMachinesState(workDir: string, s: MachinesState): void {

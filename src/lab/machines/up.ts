@@ -38,7 +38,6 @@ export interface MachinesLab {
   readonly opts: MachinesOptions;
   /** The generated output, as `hacompile build` writes it (out/<target>/...). */
   readonly outDir: string;
-  readonly base: string;
   readonly relay: string;
   readonly clientAddress: string;
   readonly log: (line: string) => void;
@@ -85,7 +84,7 @@ export async function machinesLabUp(graph: Graph, secrets: Secrets, plans: reado
     throw new MachinesBusy(`a machines lab of ${graph.name} is up already (or was not torn down): hacompile lab down <topology> --machines`);
   }
   rmSync(layout.workDir, { recursive: true, force: true });
-  const state = emptyMachinesState(graph.name, opts.target, thisProcess(action));
+  const state = emptyMachinesState(graph.name, opts.target, thisProcess(action), opts.inlineSecrets);
   saveMachinesState(layout.workDir, state);
   const figures: Record<string, number> = {};
   const outDir = join(layout.workDir, "out");
@@ -125,7 +124,7 @@ export async function machinesLabUp(graph: Graph, secrets: Secrets, plans: reado
   await must("ip", ["-n", layout.client, "link", "set", "eth0", "up"]);
   figures["relay and network s"] = secondsSince(t0) - base.seconds;
 
-  const lab: MachinesLab = { layout, graph, secrets, plans, state, opts, outDir, base: base.root, relay, clientAddress: client, log, figures };
+  const lab: MachinesLab = { layout, graph, secrets, plans, state, opts, outDir, relay, clientAddress: client, log, figures };
   if (opts.target === "bundle") {
     mkdirSync(join(layout.workDir, "ssh"), { recursive: true, mode: 0o700 });
     await must("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", `hacompile-lab-${graph.name}`, "-f", join(layout.workDir, "ssh", "id_ed25519")]);
@@ -154,6 +153,25 @@ export async function machinesLabUp(graph: Graph, secrets: Secrets, plans: reado
   if (bad.length > 0) throw new LabError(`machines not up: ${bad.map(([h, r]) => `${h} (${r.system})`).join(", ")}`);
   log(`all ${graph.hosts.length} machines booted, cloud-init finished (${figures["first boot s"]} s)`);
   return lab;
+}
+
+/**
+ * The lab that `lab up` left running, for `lab test --running`: the same
+ * record `up` returned, rebuilt from its state file. Only a lab whose owner
+ * was `lab up` and whose machines all run qualifies; anything else is a
+ * usage mistake the message explains.
+ */
+export function attachMachinesLab(graph: Graph, secrets: Secrets, plans: readonly HostPlan[], log: (l: string) => void): MachinesLab {
+  const layout = machinesLayout(graph.name);
+  const state = loadMachinesState(layout.workDir);
+  const up = `hacompile lab up <topology> --machines`;
+  if (state === undefined) throw new LabError(`no machines lab of ${graph.name} is up: start one with ${up}`);
+  if (state.owner?.action !== "up") throw new LabError(`the machines lab of ${graph.name} belongs to a 'lab test' run, not to 'lab up'; --running tests only a lab that ${up} left running`);
+  const off = graph.hosts.filter((h) => state.machines[h.name]?.nspawn === undefined).map((h) => h.name);
+  if (off.length > 0) throw new LabError(`machines of ${graph.name} not running: ${off.join(", ")} (a lab up that did not finish? hacompile lab down <topology> --machines, then up again)`);
+  const opts: MachinesOptions = { target: state.target, inlineSecrets: state.inlineSecrets === true };
+  const outDir = join(layout.workDir, "out");
+  return { layout, graph, secrets, plans, state, opts, outDir, relay: relayAddress(graph), clientAddress: clientAddress(graph), log, figures: {} };
 }
 
 /**
