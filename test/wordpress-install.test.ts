@@ -71,6 +71,15 @@ test("the install step installs the site with the admin secret, says so, and lea
     `mariadb -S ${dir}/sock -e "${sql}"`,
     `CREDENTIALS_DIRECTORY=${dir}/cred ${dir}/wrapper 2>${dir}/first.err; echo "first=$?"`,
     `CREDENTIALS_DIRECTORY=${dir}/cred ${dir}/wrapper 2>${dir}/second.err; echo "second=$?"`,
+    `HASH=$(${db} -e "SELECT user_pass FROM wp_users WHERE user_login = 'admin'") PW_FILE=${dir}/cred/admin-password php -r "$CHECK" | sed 's/^/before-rotation-/'; echo`,
+    // build --rotate-secrets, the new secret copied, the step run again (SECRETS.txt restarts it).
+    `cp ${dir}/cred/admin-password ${dir}/old-password`,
+    `printf '%s\\n' "$ROTATED" > ${dir}/cred/admin-password`,
+    `CREDENTIALS_DIRECTORY=${dir}/cred ${dir}/wrapper 2>${dir}/third.err; echo "third=$?"`,
+    `CREDENTIALS_DIRECTORY=${dir}/cred ${dir}/wrapper 2>${dir}/fourth.err; echo "fourth=$?"`,
+    `HASH=$(${db} -e "SELECT user_pass FROM wp_users WHERE user_login = 'admin'") PW_FILE=${dir}/old-password php -r "$CHECK" | sed 's/^/old-after-rotation-/'; echo`,
+    `echo "third-says=$(tail -n 1 ${dir}/third.err)"`,
+    `echo "fourth-says=$(tail -n 1 ${dir}/fourth.err)"`,
     `echo "users=$(${db} -e 'SELECT COUNT(*) FROM wp_users')"`,
     `echo "blogname=$(${db} -e "SELECT option_value FROM wp_options WHERE option_name = 'blogname'")"`,
     `echo "email=$(${db} -e "SELECT user_email FROM wp_users WHERE user_login = 'admin'")"`,
@@ -82,7 +91,7 @@ test("the install step installs the site with the admin secret, says so, and lea
   const r = spawnSync("unshare", ["--net", "--mount", "--propagation", "private", "bash", "-c", script], {
     encoding: "utf8",
     timeout: 180_000,
-    env: { ...process.env, CHECK: check },
+    env: { ...process.env, CHECK: check, ROTATED: "rotated-Admin-secret-0123456789abcdef" },
   });
   const out = new Map(r.stdout.trim().split("\n").map((l) => [l.split("=")[0] ?? "", l.slice(l.indexOf("=") + 1)] as [string, string]));
   const said = `${r.stdout}\n${r.stderr}`;
@@ -92,9 +101,16 @@ test("the install step installs the site with the admin secret, says so, and lea
   assert.is(out.get("users"), "1", said);
   assert.is(out.get("blogname"), b.graph.site.title);
   assert.is(out.get("email"), b.graph.site.adminEmail);
-  assert.ok(r.stdout.includes("password-ok"), `the admin's password is the wordpressAdmin secret: ${said}`);
+  assert.ok(r.stdout.includes("before-rotation-password-ok"), `the admin's password is the wordpressAdmin secret: ${said}`);
   assert.match(out.get("first-says") ?? "", "installed the site");
-  assert.match(out.get("second-says") ?? "", "already installed");
+  assert.match(out.get("second-says") ?? "", "already installed and the admin password secret applied; nothing to do");
+  // A rotated admin secret is applied once: the new password logs in, the old one no longer does.
+  assert.is(out.get("third"), "0", said);
+  assert.match(out.get("third-says") ?? "", "the admin password secret changed: set the new password of user admin");
+  assert.ok(/^password-ok$/m.test(r.stdout), `after the rotation the admin's password is the new secret: ${said}`);
+  assert.ok(r.stdout.includes("old-after-rotation-password-wrong"), `the old password no longer logs in: ${said}`);
+  assert.is(out.get("fourth"), "0", said);
+  assert.match(out.get("fourth-says") ?? "", "nothing to do");
 });
 
 test.run();

@@ -5,7 +5,7 @@
 // A small PHP program calls WordPress's own wp_install() (WP-CLI is not in
 // Debian bookworm); a shell wrapper retries it while the database is not
 // reachable yet, bounded. Installing is idempotent: an installed site is
-// left as it is.
+// left as it is, but for a rotated admin secret, which it applies once.
 import type { Graph, Host, Pool } from "../graph/model.js";
 import { renderTemplate } from "./ejs.js";
 import { WEB_USER } from "./php-fpm.js";
@@ -23,6 +23,8 @@ export const WP_ADMIN_PASSWORD_FILE = "/etc/hacompile/wordpress-admin-password";
 const CREDENTIAL = "admin-password";
 /** The WordPress admin's login name; the password is the topology's wordpressAdmin secret. */
 export const WP_ADMIN_USER = "admin";
+/** The WordPress option holding the sha256 of the admin secret last applied (a rotation applies once). */
+const ADMIN_DIGEST_OPTION = "hacompile_admin_password_sha256";
 /** The database may come up long after this host: 120 tries 5 s apart (10 min). */
 const RETRY = { tries: 120, delaySeconds: 5 } as const;
 /** Exit status of the PHP program while the database does not answer (EX_TEMPFAIL): try again. */
@@ -44,6 +46,7 @@ function installPhp(graph: Graph, host: Host, pool: Pool): HostFile {
     adminEmail: php(graph.site.adminEmail),
     passwordFile: php(WP_ADMIN_PASSWORD_FILE),
     credential: php(CREDENTIAL),
+    digestOption: php(ADMIN_DIGEST_OPTION),
     tempfail: TEMPFAIL,
   });
   return file(WP_INSTALL_PHP, content, "php", "wp-install");
@@ -68,7 +71,7 @@ function installUnit(graph: Graph, pool: Pool): HostFile {
       [
         "Unit",
         [
-          ["Description", `hacompile: install the WordPress site of pool ${pool.name} (once; an installed site is left alone)`],
+          ["Description", `hacompile: install the WordPress site of pool ${pool.name} (once; then only a rotated admin secret is applied)`],
           ["Wants", "network-online.target"],
           ["After", "network-online.target php8.2-fpm.service"],
         ],

@@ -129,6 +129,14 @@ export function secretOutFiles(graph: Graph, plan: HostPlan): OutFile[] {
   const secrets = plan.files.filter((f) => f.secret);
   if (secrets.length === 0) return [];
   const h = plan.host;
+  // The one-shot steps that read a secret (database bootstraps, the WordPress
+  // installer) ran already, at boot, if the secrets were there, or after an
+  // earlier copy: starting the target would not run them again, and a rotated
+  // password would never reach the database or the admin account (seen on
+  // booted machines). They converge, so running them again is safe. The
+  // daemons that read a secret today (php-fpm) read it at every request.
+  const readers = new Set(secrets.map((f) => f.service));
+  const reapplied = plan.services.filter((s) => s.kind === "oneshot" && readers.has(s.name)).map((s) => s.unit);
   const text = [
     `hacompile: the secret files of host ${h.name} (${h.address}), topology "${graph.name}"`,
     "",
@@ -146,8 +154,13 @@ export function secretOutFiles(graph: Graph, plan: HostPlan): OutFile[] {
     // installer for the database, a replica for its primary), and those may
     // not have their secrets yet; a blocking start would hang here until
     // their own bounded waits ran out, whatever order the user takes.
-    `  # step ${secrets.length + 1}: start what failed (without waiting: some units wait for other hosts)`,
-    `  ssh root@${h.address} systemctl start --no-block ${TARGET_UNIT}`,
+    // reset-failed first: a unit that failed for want of its secrets was
+    // restarted by its Restart=on-failure until it hit its start limit (5
+    // starts in 10 s), and a start within those 10 s is refused (seen on
+    // booted machines: php-fpm stayed failed when the copy followed the boot
+    // closely). reset-failed also clears that count.
+    `  # step ${secrets.length + 1}: start what failed${reapplied.length > 0 ? ", run the steps that apply the secrets again" : ""} (without waiting: some units wait for other hosts)`,
+    `  ssh root@${h.address} ${sh(["systemctl reset-failed", ...(reapplied.length > 0 ? [`systemctl restart --no-block ${reapplied.join(" ")}`] : []), `systemctl start --no-block ${TARGET_UNIT}`].join(" && "))}`,
     "",
     "Once every host has its secrets, check each one (exit 0 when healthy):",
     "",

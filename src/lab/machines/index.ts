@@ -58,7 +58,7 @@ function teardownOnSignal(layout: MachinesLayout): () => void {
 }
 
 export function asHostLab(lab: MachinesLab): HostLab {
-  return { kind: "machines", graph: lab.graph, secrets: lab.secrets, layout: lab.layout, hosts: machineHosts(lab), log: lab.log };
+  return { kind: "machines", graph: lab.graph, secrets: lab.secrets, plans: lab.plans, layout: lab.layout, hosts: machineHosts(lab), log: lab.log };
 }
 
 /** The default pool answers /hacompile-health through the VIP: the stack is serving. */

@@ -4,7 +4,7 @@
 import type { Graph } from "../../graph/model.js";
 import { sh as quote } from "../../render/quote.js";
 import { sleep, waitFor } from "../exec.js";
-import type { HostLab, LabHost } from "../host.js";
+import type { HostLab, HostScenario, LabHost } from "../host.js";
 import { hostOf } from "../host.js";
 import { clientHttp, failureKinds, isReal, loadFigures, longestGap, membersOf, REQUEST_TIMEOUT_MS, routeUrl, type HttpRecord } from "../http.js";
 import type { Figures, Outcome } from "../scenario.js";
@@ -15,6 +15,8 @@ import { dbPowerCut } from "./scenario-db.js";
 import { wordpressUser } from "./scenario-wordpress.js";
 import { rotateSecrets } from "./scenario-rotate.js";
 import { lbLinkDownAny } from "../scenarios/lb-link.js";
+import { lbCrash, lbNginxDown } from "../scenarios/lb.js";
+import { webHostScenarios } from "../scenarios/web.js";
 
 export interface MachineScenario {
   readonly name: string;
@@ -207,7 +209,9 @@ const glusterClientCrash: MachineScenario = {
 
 export function machineScenarios(graph: Graph, _opts: MachinesOptions): MachineScenario[] {
   const out: MachineScenario[] = [routingScenario];
-  if (graph.loadBalancer.failover?.mode === "vrrp" && graph.loadBalancer.hosts.length >= 2) out.push({ ...lbLinkDownAny, run: (lab) => lbLinkDownAny.run(lab) });
+  const shared = (x: HostScenario): MachineScenario => ({ name: x.name, title: x.title, run: (lab) => x.run(lab) });
+  if (graph.loadBalancer.failover?.mode === "vrrp" && graph.loadBalancer.hosts.length >= 2) out.push(...[lbLinkDownAny, lbCrash, lbNginxDown].map(shared));
+  out.push(...webHostScenarios(graph).map(shared));
   if (graph.pools.some((p) => p.app === "wordpress")) out.push(wordpressUser);
   if (graph.pools.some((p) => p.app === "wordpress" && p.volume !== undefined)) out.push(glusterClientCrash);
   if (graph.databases.some((d) => d.replicas.length > 0)) out.push(dbPowerCut);

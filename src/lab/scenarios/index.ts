@@ -1,6 +1,7 @@
 // Which scenarios a topology gets, in the order they run: routing first (it
 // proves the lab is whole), the failures after, the firewall last.
 import type { Graph } from "../../graph/model.js";
+import type { HostScenario } from "../host.js";
 import type { Scenario, Skipped } from "../scenario.js";
 import { databaseScenarios } from "./database.js";
 import { firewall } from "./firewall.js";
@@ -11,18 +12,21 @@ import { lbLinkDownAny } from "./lb-link.js";
 import { routing } from "./routing.js";
 import { webHostScenarios } from "./web.js";
 
+/** A host-interface scenario on the namespace lab. */
+const onNamespaces = (s: HostScenario): Scenario => ({ name: s.name, title: s.title, run: (lab) => s.run(namespaceHostLab(lab)) });
+
 export function scenariosFor(graph: Graph): { scenarios: Scenario[]; skipped: Skipped[] } {
   const scenarios: Scenario[] = [routing];
   const skipped: Skipped[] = [];
   const lbs = graph.loadBalancer.hosts.length;
   if (graph.loadBalancer.failover?.mode === "vrrp" && lbs >= 2) {
     // lb-link-down runs through the host interface: the same code as on booted machines.
-    scenarios.push({ name: lbLinkDownAny.name, title: lbLinkDownAny.title, run: (lab) => lbLinkDownAny.run(namespaceHostLab(lab)) }, lbCrash, lbNginxDown);
+    scenarios.push(...[lbLinkDownAny, lbCrash, lbNginxDown].map(onNamespaces));
   }
   else skipped.push({ name: "lb-*", reason: "one load balancer or no VRRP failover: nothing to fail over to" });
   const web = webHostScenarios(graph);
   if (web.length === 0) skipped.push({ name: "web-host", reason: "no pool has two members" });
-  scenarios.push(...web);
+  scenarios.push(...web.map(onNamespaces));
   const dbs = databaseScenarios(graph);
   if (dbs.length === 0) skipped.push({ name: "database", reason: "no database with a replica" });
   scenarios.push(...dbs);

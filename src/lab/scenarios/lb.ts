@@ -1,104 +1,117 @@
 // Load balancer failures under a steady 100 requests per second through the
-// VIP: the active LB crashes (kill -9 of keepalived and nginx, then whatever
-// their units' restart policy does); its nginx alone dies and stays down,
-// which only the health tracking can notice. (The link going down is
-// lb-link.ts, written against the host interface and shared with machines.)
-import { nowMs, sleep } from "../exec.js";
-import { failureKinds, loadFigures, longestGap, round, type HttpRecord } from "../http.js";
-import type { Figures, Outcome, Scenario } from "../scenario.js";
-import type { Lab } from "../up.js";
-import { settleVip, vipHolders, watchVip, type VipWatch } from "../vip.js";
-import { healthLoad, healthOk, specOf, vrrpOf } from "./common.js";
+// VIP, through the host interface (the same code on both labs): the active LB
+// crashes (kill -9 of keepalived and nginx, then whatever their units'
+// restart policy does); its nginx alone exits and stays down, which only the
+// health tracking can notice. (The link going down is lb-link.ts.)
+import { sleep, waitFor } from "../exec.js";
+import type { HostLab, HostScenario, LabHost } from "../host.js";
+import { hostOf, unitOf } from "../host.js";
+import { clientHttp, failureKinds, isReal, loadFigures, longestGap, membersOf, REQUEST_TIMEOUT_MS, round, type HttpRecord } from "../http.js";
+import type { Figures, Outcome } from "../scenario.js";
+import { HEALTH_PATH } from "./common.js";
+import { preferredLb, vipHoldersOf } from "./lb-link.js";
 
 const RATE = 100;
-/** The issue's goals. */
+/** The issue's goal. */
 const GOAL_CRASH_FAILED = 20;
 
-async function activeLb(lab: Lab): Promise<string> {
-  const holders = await settleVip(lab.layout, lab.graph, 15_000, 500);
-  if (holders.length !== 1) throw new Error(`the VIP is not on exactly one load balancer before the fault: ${holders.join(", ") || "none"}`);
-  return holders[0]!;
+function vrrpOf(lab: HostLab): { preempt: boolean; preemptDelay: number } | undefined {
+  const f = lab.graph.loadBalancer.failover;
+  return f?.mode === "vrrp" ? f.vrrp : undefined;
 }
 
-function movedAfter(watch: VipWatch, from: string, at: number): number | null {
-  const a = watch.added.find((x) => x.host !== from && x.at >= at);
-  return a ? round((a.at - at) / 1000, 3) : null;
-}
-
-/** Waits for one holder: the preferred LB again when preemption brings it back. */
-async function settle(lab: Lab, preferred: string): Promise<string[]> {
+/** One holder, and with preemption the preferred load balancer; the holders seen last. */
+async function settle(lab: HostLab): Promise<string[]> {
   const vrrp = vrrpOf(lab);
-  const want = vrrp?.preempt ? preferred : undefined;
-  return settleVip(lab.layout, lab.graph, ((vrrp?.preemptDelay ?? 0) + 10) * 1000, 1500, want);
+  const want = vrrp?.preempt ? preferredLb(lab.graph) : undefined;
+  let holders: string[] = [];
+  await waitFor(async () => (holders = await vipHoldersOf(lab)).length === 1 && (want === undefined || holders[0] === want), ((vrrp?.preemptDelay ?? 0) + 15) * 1000, 500);
+  return holders;
 }
 
-function settleFigures(figures: Figures, failures: string[], holders: readonly string[], preferred: string, lab: Lab): void {
+/** The load balancer holding the VIP before the fault (the preferred one, with preemption). */
+async function activeLb(lab: HostLab): Promise<LabHost> {
+  const holders = await settle(lab);
+  if (holders.length !== 1) throw new Error(`the VIP is not on exactly one load balancer before the fault: ${holders.join(", ") || "none"}`);
+  return hostOf(lab, holders[0]!);
+}
+
+/** Seconds from `t0` until a load balancer other than `from` holds the VIP, polled on the hosts themselves; null within `ms`. */
+async function movedWithin(lab: HostLab, from: string, t0: number, ms: number): Promise<number | null> {
+  const moved = await waitFor(async () => (await vipHoldersOf(lab)).some((h) => h !== from), ms, 20);
+  return moved ? round((Date.now() - t0) / 1000, 2) : null;
+}
+
+function healthLoad(lab: HostLab, seconds: number): Promise<HttpRecord[]> {
+  return clientHttp(lab.layout, lab.graph, { requests: [{ path: HEALTH_PATH }], count: Math.round(RATE * seconds), rate: RATE, timeoutMs: REQUEST_TIMEOUT_MS });
+}
+
+function healthOk(lab: HostLab): (r: HttpRecord) => boolean {
+  const pool = lab.graph.pools.find((p) => p.name === lab.graph.loadBalancer.defaultPool);
+  const members = pool ? membersOf(pool) : [];
+  return (r) => isReal(r, members);
+}
+
+function settleFigures(lab: HostLab, figures: Figures, failures: string[], holders: readonly string[], active: string): void {
   figures["VIP after"] = holders.join("+") || "none";
   if (holders.length !== 1) failures.push(`after settling the VIP is on ${holders.length} hosts (${holders.join(", ") || "none"}), not exactly one`);
-  else if (vrrpOf(lab)?.preempt && holders[0] !== preferred) failures.push(`after settling the VIP is on ${holders[0]}, not back on ${preferred} (preempt)`);
+  else if (vrrpOf(lab)?.preempt && holders[0] !== active) failures.push(`after settling the VIP is on ${holders[0]}, not back on ${active} (preempt)`);
 }
 
-function split(records: readonly HttpRecord[], at: number): { before: HttpRecord[]; after: HttpRecord[] } {
-  return { before: records.filter((r) => r.start < at), after: records.filter((r) => r.start >= at) };
-}
-
-async function crash(lab: Lab): Promise<Outcome> {
+async function crash(lab: HostLab): Promise<Outcome> {
   const active = await activeLb(lab);
   const ok = healthOk(lab);
-  const sup = lab.sup;
-  const watch = watchVip(lab.layout, lab.graph);
-  const load = healthLoad(lab, RATE, 10);
+  const load = healthLoad(lab, 10);
   await sleep(2000);
-  const faultAt = nowMs();
-  await Promise.all([sup.crash(active, "keepalived"), sup.crash(active, "nginx")]);
-  const records = await load;
-  watch.stop();
-  const restarts = await Promise.all(["keepalived", "nginx"].map((s) => sup.restartAfter(active, s, faultAt, 15_000)));
+  const t0 = Date.now();
+  const names = ["keepalived", "nginx"];
+  const units = names.map((n) => unitOf(lab, active.name, n));
+  await Promise.all(units.map((u) => active.kill(u, "SIGKILL")));
+  const moved = movedWithin(lab, active.name, t0, 5000);
+  const restarts = await Promise.all(units.map((u) => active.restartedAfterKill(u, 15_000)));
   const figures: Figures = {};
   const failures: string[] = [];
-  const names = ["keepalived", "nginx"];
-  for (const [i, ev] of restarts.entries()) {
+  for (const [i, at] of restarts.entries()) {
     const name = names[i]!;
-    const policy = sup.policy(active, name);
-    if (ev?.restartedAt !== undefined) {
-      figures[`${name} restarted s`] = round((ev.restartedAt - faultAt) / 1000, 2);
-    } else {
-      figures[`${name} restarted s`] = null;
-      failures.push(`${name} on ${active} was not restarted (its unit: Restart=${policy.restart}): a crashed load balancer stays out, ${name === "keepalived" ? "and the VIP it held stays on its interface beside the backup's" : "and only the health tracking moves the VIP"}`);
-      await sup.restart(active, specOf(lab, active, name));
+    figures[`${name} restarted s`] = at === null ? null : round((at - t0) / 1000, 2);
+    if (at === null) {
+      failures.push(`${name} on ${active.name} was not restarted by its unit's restart policy: a crashed load balancer stays out${name === "keepalived" ? ", and the VIP it held stays on its interface beside the backup's" : ""}`);
+      await active.start(units[i]!);
     }
   }
-  const holders = await settle(lab, active);
+  const movedS = await moved;
+  const records = await load;
+  const holders = await settle(lab);
   const f = loadFigures(records, ok);
-  figures["VIP moved s"] = movedAfter(watch, active, faultAt);
+  figures["VIP moved s"] = movedS;
   figures["no answer s"] = longestGap(records, ok);
   figures["failed"] = `${f.failed}/${f.sent}`;
   figures["slow"] = f.slow;
   if (f.failed > 0) figures["failures"] = failureKinds(records, ok);
   if (f.failed > GOAL_CRASH_FAILED) failures.push(`${f.failed} of ${f.sent} requests failed across the crash, goal at most ${GOAL_CRASH_FAILED}`);
-  settleFigures(figures, failures, holders, active, lab);
+  settleFigures(lab, figures, failures, holders, active.name);
   return { figures, failures };
 }
 
-async function nginxDown(lab: Lab): Promise<Outcome> {
+async function nginxDown(lab: HostLab): Promise<Outcome> {
   const active = await activeLb(lab);
   const ok = healthOk(lab);
   const downFor = 6;
-  const seconds = 1 + downFor + (vrrpOf(lab)?.preemptDelay ?? 0) + 4;
-  const watch = watchVip(lab.layout, lab.graph);
-  const load = healthLoad(lab, RATE, seconds);
+  const load = healthLoad(lab, 1 + downFor + (vrrpOf(lab)?.preemptDelay ?? 0) + 4);
   await sleep(1000);
-  const faultAt = nowMs();
-  await lab.sup.kill(active, "nginx");
-  await sleep(downFor * 1000);
-  const holdersWhileDown = await vipHolders(lab.layout, lab.graph);
-  const restoreAt = nowMs();
-  await lab.sup.start(active, specOf(lab, active, "nginx"));
+  const t0 = Date.now();
+  const nginx = unitOf(lab, active.name, "nginx");
+  // TERM: a clean exit, which no restart policy undoes; only keepalived's tracking of nginx can act.
+  await active.kill(nginx, "SIGTERM");
+  const moved = await movedWithin(lab, active.name, t0, downFor * 1000);
+  await sleep(Math.max(0, downFor * 1000 - (Date.now() - t0)));
+  const holdersWhileDown = await vipHoldersOf(lab);
+  const restoreAt = Date.now();
+  await active.start(nginx);
   const records = await load;
-  watch.stop();
-  const holders = await settle(lab, active);
-  const moved = movedAfter(watch, active, faultAt);
-  const { before, after } = split(records, restoreAt);
+  const holders = await settle(lab);
+  const before = records.filter((r) => r.start < restoreAt);
+  const after = records.filter((r) => r.start >= restoreAt);
   const fo = loadFigures(before, ok);
   const fb = loadFigures(after, ok);
   const figures: Figures = {
@@ -109,20 +122,20 @@ async function nginxDown(lab: Lab): Promise<Outcome> {
     "failed (failback)": `${fb.failed}/${fb.sent}`,
   };
   const failures: string[] = [];
-  if (moved === null || holdersWhileDown.includes(active)) failures.push(`the VIP stayed on ${active} while its nginx was down: the health tracking did not move it`);
+  if (moved === null || holdersWhileDown.includes(active.name)) failures.push(`the VIP stayed on ${active.name} while its nginx was down: the health tracking did not move it`);
   if (fo.failed + fb.failed > 0) figures["failures"] = failureKinds(records, ok);
-  settleFigures(figures, failures, holders, active, lab);
+  settleFigures(lab, figures, failures, holders, active.name);
   return { figures, failures };
 }
 
-export const lbCrash: Scenario = {
+export const lbCrash: HostScenario = {
   name: "lb-crash",
   title: `kill -9 of keepalived and nginx on the active load balancer under ${RATE} req/s for 10 s: at most ${GOAL_CRASH_FAILED} fail; restarted per their units; one holder`,
   run: crash,
 };
 
-export const lbNginxDown: Scenario = {
+export const lbNginxDown: HostScenario = {
   name: "lb-nginx-down",
-  title: `nginx on the active load balancer dies and stays down 6 s under ${RATE} req/s: the health tracking moves the VIP`,
+  title: `nginx on the active load balancer exits and stays down 6 s under ${RATE} req/s: the health tracking moves the VIP`,
   run: nginxDown,
 };

@@ -38,8 +38,32 @@ require_once ABSPATH . 'wp-admin/includes/upgrade.php';
 $hacompile_loaded = true;
 ob_end_clean();
 
+// The digest of the admin secret last applied, kept in the site's own
+// options (replicated, whichever host runs this): a rotated secret
+// (build --rotate-secrets, re-applied) changes the admin's password once;
+// a password the admin changed later in WordPress is not touched again.
+$hacompile_digest = hash('sha256', trim($hacompile_password));
+$hacompile_digest_option = 'hacompile_admin_password_sha256';
 if (is_blog_installed()) {
-    fwrite(STDERR, "hacompile-wp-install: the site is already installed; nothing to do\n");
+    $hacompile_applied = get_option($hacompile_digest_option);
+    if ($hacompile_applied === $hacompile_digest) {
+        fwrite(STDERR, "hacompile-wp-install: the site is already installed and the admin password secret applied; nothing to do\n");
+        exit(0);
+    }
+    if ($hacompile_applied === false) {
+        // Installed by an earlier version (or by hand): its password stays; from now on rotations apply.
+        update_option($hacompile_digest_option, $hacompile_digest, false);
+        fwrite(STDERR, "hacompile-wp-install: the site is already installed; recorded the admin password secret's digest, password left as it is\n");
+        exit(0);
+    }
+    $hacompile_user = get_user_by('login', 'admin');
+    if ($hacompile_user === false) {
+        fwrite(STDERR, 'hacompile-wp-install: the admin password secret changed but there is no user ' . 'admin' . " to give it to; NOT applied\n");
+        exit(1);
+    }
+    wp_set_password(trim($hacompile_password), $hacompile_user->ID);
+    update_option($hacompile_digest_option, $hacompile_digest, false);
+    fwrite(STDERR, 'hacompile-wp-install: the site is already installed; the admin password secret changed: set the new password of user ' . 'admin' . "\n");
     exit(0);
 }
 // Not indexed by search engines until someone decides otherwise (as the lab's installer did).
@@ -48,5 +72,6 @@ if (!is_blog_installed()) {
     fwrite(STDERR, "hacompile-wp-install: wp_install() did not install the site\n");
     exit(1);
 }
+update_option($hacompile_digest_option, $hacompile_digest, false);
 fwrite(STDERR, 'hacompile-wp-install: installed the site, admin user ' . 'admin' . "\n");
 exit(0);
