@@ -48,12 +48,14 @@ export async function clientHttp(layout: Pick<LabLayout, "client">, graph: Graph
     timeoutMs: spec.timeoutMs,
     needles: spec.needles ?? [],
   };
-  const budget = (spec.count / spec.rate) * 1000 + spec.timeoutMs + 15_000;
+  // Generous slack: on 2 cores with 11 machines booting at once, the client's
+  // own start took long enough that a 15 s slack killed it mid-run.
+  const budget = (spec.count / spec.rate) * 1000 + spec.timeoutMs + 60_000;
   const r = await run("nsenter", [`--net=/run/netns/${layout.client}`, "--", process.execPath, clientScript()], {
     input: JSON.stringify(job),
     timeoutMs: budget,
   });
-  if (r.code !== 0) throw new LabError(`the lab's HTTP client failed: ${r.stderr.trim().split("\n").slice(-2).join(" | ")}`);
+  if (r.code !== 0) throw new LabError(`the lab's HTTP client failed${r.timedOut ? ` (killed after its ${Math.round(budget / 1000)} s budget)` : ` (exit ${r.code})`}: ${r.stderr.trim().split("\n").slice(-2).join(" | ")}`);
   return JSON.parse(r.stdout) as HttpRecord[];
 }
 

@@ -28,6 +28,13 @@ const log = (line: string): void => {
 const seconds = (ms: number): number => Math.round(ms / 100) / 10;
 /** How long the stack gets to serve after its machines are up (packages are installed by then). */
 const SITE_WAIT_MS = 180_000;
+/**
+ * No systemd job on any machine for this long: nothing is left to bring the
+ * site up. Longer than the timers that act between jobs (the uploads mount
+ * is tried every 15 s): three quiet looks 10 s apart gave up on a site that
+ * served a few seconds later.
+ */
+const QUIET_MS = 45_000;
 
 const teardowns = new Map<string, Promise<void>>();
 function teardownOnce(layout: MachinesLayout): Promise<void> {
@@ -83,19 +90,20 @@ async function settled(lab: MachinesLab): Promise<boolean> {
 /**
  * Waits for the whole site (every route answered by every member of its pool,
  * the routing check), bounded; gives up early once every machine has been
- * settled (no systemd job anywhere) for three checks in a row, since nothing
- * is then left to bring the site up. Waiting for the default pool alone let
+ * settled (no systemd job anywhere) for QUIET_MS, since nothing is then left
+ * to bring the site up. Waiting for the default pool alone let
  * the scenarios start while the blog pool's hosts still waited for their
  * uploads mount (503 until the volume's marker is visible).
  */
 async function siteServesOrSettles(lab: MachinesLab): Promise<boolean> {
   const end = Date.now() + SITE_WAIT_MS;
-  let quiet = 0;
+  let quietSince: number | undefined;
   const hl = asHostLab(lab);
   while (Date.now() < end) {
     if ((await siteServes(hl, 10_000)) && (await checkRoutes(hl)).failures.length === 0) return true;
-    quiet = (await settled(lab)) ? quiet + 1 : 0;
-    if (quiet >= 3) return false;
+    if (!(await settled(lab))) quietSince = undefined;
+    else if (quietSince === undefined) quietSince = Date.now();
+    if (quietSince !== undefined && Date.now() - quietSince >= QUIET_MS) return false;
   }
   return false;
 }

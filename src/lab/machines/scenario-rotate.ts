@@ -9,6 +9,7 @@ import { planHosts } from "../../render/plan.js";
 import { completeSecrets } from "../../secrets.js";
 import { bundle } from "../../../targets/bundle/index.js";
 import { systemdTarget } from "../../../targets/systemd/index.js";
+import { HEALTH_SCRIPT } from "../../../targets/shared/health.js";
 import { waitFor } from "../exec.js";
 import type { HostLab, LabHost } from "../host.js";
 import { hostOf } from "../host.js";
@@ -19,6 +20,9 @@ import { copySecrets } from "./secrets.js";
 import type { MachineScenario } from "./scenarios.js";
 import { writeOut, type MachinesLab } from "./up.js";
 import { wordpressLogin } from "./scenario-wordpress.js";
+
+/** How long every host gets to pass its health check after the secrets are re-applied. */
+const HEALTHY_WITHIN_MS = 180_000;
 
 async function count(h: LabHost): Promise<number | undefined> {
   const r = await h.sh("mariadb --batch --skip-column-names -e 'SELECT COUNT(*) FROM hacompile_lab.rotation'", 15_000);
@@ -48,6 +52,18 @@ async function run(lab: HostLab, m: MachinesLab): Promise<Outcome> {
     writeOut(join(out, "systemd"), systemdTarget({ inlineSecrets: false }).emit(lab.graph, plans));
     figures["commands run"] = await copySecrets(join(out, "systemd"), Object.values(m.state.machines), (h) => lab.graph.hosts.find((x) => x.name === h)!.address);
   }
+  // As SECRETS.txt ends: once every host has its secrets, check each one
+  // (the steps that apply them run without blocking). Bounded: a replica's
+  // bootstrap waits for its primary's new password.
+  const t0 = Date.now();
+  const sick: string[] = [];
+  await Promise.all(
+    [...lab.hosts.values()].map(async (h) => {
+      if (!(await waitFor(async () => (await h.sh(HEALTH_SCRIPT, 30_000)).code === 0, HEALTHY_WITHIN_MS, 2000))) sick.push(h.name);
+    }),
+  );
+  figures["healthy after s"] = Math.round((Date.now() - t0) / 100) / 10;
+  if (sick.length > 0) failures.push(`${HEALTH_SCRIPT} still fails ${HEALTHY_WITHIN_MS / 1000} s after the rotation on ${sick.sort().join(", ")}`);
   if (db) {
     for (const r of db.replicas) {
       const h = hostOf(lab, r.host);

@@ -35,7 +35,12 @@ export async function systemUp(h: LabHost, timeoutMs: number): Promise<boolean> 
 async function secondsToFullSite(lab: HostLab, t0: number, timeoutMs: number): Promise<{ s: number | null; last: readonly string[] }> {
   let last: readonly string[] = [];
   const ok = await waitFor(async () => {
-    last = (await checkRoutes(lab)).failures;
+    try {
+      last = (await checkRoutes(lab)).failures;
+    } catch (e) {
+      // While machines boot the client itself may fail: not a full site yet.
+      last = [e instanceof Error ? e.message : String(e)];
+    }
     return last.length === 0;
   }, timeoutMs, 2000);
   return { s: ok ? secs(Date.now() - t0) : null, last };
