@@ -4,6 +4,7 @@
 // Exit codes: 0 valid, 1 invalid input, 2 usage error, 70 internal error.
 import { readFileSync } from "node:fs";
 import { cac } from "cac";
+import { checkOptions, rewriteHelp, unknownCommand } from "./cli-usage.js";
 import { EXIT_USAGE, UsageError } from "./commands/common.js";
 
 const VERSION = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
@@ -67,12 +68,14 @@ function parse(argv: string[]): Run | number {
     });
   cli.help();
   cli.version(VERSION);
-  cli.parse(argv, { run: false });
+  const args = rewriteHelp(argv);
+  // `hacompile biuld --help` must not print the general help as if it were fine.
+  const named = args[2];
+  if (named !== undefined && !named.startsWith("-") && !cli.commands.some((c) => c.name === named)) throw unknownCommand(named, cli.commands);
+  cli.parse(args, { run: false });
   if (cli.options["help"] || cli.options["version"]) return 0;
-  if (!cli.matchedCommand) {
-    const name = cli.args[0];
-    throw new UsageError(name === undefined ? "no command given; see hacompile --help" : `unknown command '${name}'; see hacompile --help`);
-  }
+  if (!cli.matchedCommand) throw unknownCommand(cli.args[0], cli.commands);
+  checkOptions(args, cli.matchedCommand);
   cli.runMatchedCommand();
   if (!run) throw new UsageError("no command given; see hacompile --help");
   return run;
