@@ -24,6 +24,7 @@ function parse(argv: string[]): Run | number {
     .option("--frozen-secrets", "Fail instead of generating missing secrets")
     .option("--rotate-secrets [names]", "New values for every secret, or the named ones (comma-separated: databases.wp.app, databases.wp, salts, wordpressAdmin); prints names only")
     .option("--inline-secrets", "Put secrets into cloud-init user-data (and block non-root access to the metadata service)")
+    .option("--strict", "Exit 1 and write nothing when check finds errors (single points of failure)")
     .option("--json", "Print diagnostics as JSON")
     .action((file: string, o: object) => {
       run = async () => (await import("./commands/build.js")).build(file, o);

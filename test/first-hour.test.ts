@@ -3,7 +3,7 @@
 // must read as the user's mistake, say what was meant, and exit 1 (input) or
 // 2 (usage); 70 is for bugs only.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "uvu";
@@ -99,5 +99,57 @@ test("hacompile help [command] works like --help", () => {
   assert.match(build.stdout, /--target/);
   assert.is(run(["help", "biuld"]).code, 2);
 });
+
+// --- 2. check and build on what check finds ------------------------------
+
+test("check on an invalid topology prints its validation errors, not a clean summary", () =>
+  inTemp((dir) => {
+    const r = run(["check", edited(dir, "mode: vrrp", "mode: vrpp")]);
+    assert.is(r.code, 1);
+    assert.not.match(r.stdout, /0 errors/);
+    assert.match(r.stderr, /topology\.yaml:30:21: unknown failover mode 'vrpp'; did you mean 'vrrp'\? \(vrrp, digitalocean, none\) \[invalid-value\]\n/);
+    assert.match(r.stderr, /check: 1 of 1 file\(s\) not checked: fix the errors above first/);
+  }));
+
+test("build --strict exits 1 and writes nothing when check has errors; without it the build succeeds", () =>
+  inTemp((dir) => {
+    // content-routing has check errors (a pool on one host).
+    const topo = join(ROOT, "examples/content-routing/topology.yaml");
+    const args = ["build", topo, "--secrets", join(dir, "s.yaml")];
+    const strict = run([...args, "-o", join(dir, "strict"), "--strict"]);
+    assert.is(strict.code, 1, strict.stderr);
+    assert.match(strict.stderr, /content-routing\/topology\.yaml:\d+:\d+: error: .+ \[[a-z0-9-]+\]/);
+    assert.match(strict.stderr, /--strict: nothing was built/);
+    assert.equal(readdirSync(dir), []);
+    const plain = run([...args, "-o", join(dir, "plain")]);
+    assert.is(plain.code, 0, plain.stderr);
+    assert.match(plain.stderr, /check: [1-9]\d* errors?/);
+  }));
+
+// --- 3. secrets files --------------------------------------------------------
+
+test("--frozen-secrets without a secrets file: located, says what to do, writes nothing", () =>
+  inTemp((dir) => {
+    const secrets = join(dir, "missing.secrets.yaml");
+    const r = run(["build", join(ROOT, "examples/wordpress-ha/topology.yaml"), "-o", join(dir, "out"), "--secrets", secrets, "--frozen-secrets"]);
+    assert.is(r.code, 1);
+    assert.is(
+      r.stderr,
+      `${secrets}:1:1: no secrets file here, and --frozen-secrets forbids creating one: pass --secrets <file> to use the deployed secrets, or build once without --frozen-secrets to generate them [secrets-missing]\n`,
+    );
+    assert.equal(readdirSync(dir), []);
+  }));
+
+test("a YAML syntax error in the secrets file has the secrets-invalid code", () =>
+  inTemp((dir) => {
+    const secrets = join(dir, "s.yaml");
+    writeFileSync(secrets, "salts:\n  auth_key: [unclosed\n", { mode: 0o600 });
+    const r = run(["build", join(ROOT, "examples/wordpress-ha/topology.yaml"), "-o", join(dir, "out"), "--secrets", secrets]);
+    assert.is(r.code, 1);
+    const lines = r.stderr.trimEnd().split("\n");
+    assert.ok(lines.length > 0);
+    for (const l of lines) assert.match(l, /^\S+s\.yaml:\d+:\d+: .+ \[secrets-invalid\]$/);
+    assert.not.match(r.stderr, /unclosed/);
+  }));
 
 test.run();

@@ -1,10 +1,11 @@
 // `hacompile build`: validate, complete the secrets, emit every target, and
 // publish the output tree in one step.
 import { join, resolve } from "node:path";
-import { checkGraph } from "../check/index.js";
-import { summaryLine } from "../check/format.js";
-import { hasErrors } from "../diagnostics.js";
+import { checkGraph, hasCheckErrors } from "../check/index.js";
+import { formatFinding, summaryLine } from "../check/format.js";
+import { hasErrors, type Position, type TopologyPath } from "../diagnostics.js";
 import { emit } from "../emit.js";
+import { loadYaml } from "../load/yaml.js";
 import { cryptoRandom, defaultSecretsPath, inspectSecretsFile, writeSecretsFile } from "../io/secrets-file.js";
 import { inspectOutput, publishTree, type OutputProblem } from "../io/write-tree.js";
 import { completeSecrets, secretNames, selectSecrets, type Secrets } from "../secrets.js";
@@ -23,6 +24,8 @@ export interface BuildOptions {
   /** true: every secret; a comma-separated list: those names, or prefixes of them ("databases.wp", "salts"). */
   rotateSecrets?: boolean | string;
   json?: boolean;
+  /** Exit 1, writing nothing, when `check` finds errors (a single point of failure, an election mistake). */
+  strict?: boolean;
 }
 
 function pickTargets(spec: string | undefined, inlineSecrets: boolean): Target[] {
@@ -48,6 +51,17 @@ function rotation(graph: Graph, spec: boolean | string | undefined, frozen: bool
 }
 
 /**
+ * Why --frozen-secrets stopped the build, located and saying what to do.
+ * Names only: they are the topology's, never a value.
+ */
+function frozenMissing(path: string, exists: boolean, missing: readonly string[]): string {
+  if (!exists)
+    return `${path}:1:1: no secrets file here, and --frozen-secrets forbids creating one: pass --secrets <file> to use the deployed secrets, or build once without --frozen-secrets to generate them [secrets-missing]`;
+  const names = missing.length > 5 ? `${missing.slice(0, 5).join(", ")} and ${missing.length - 5} more` : missing.join(", ");
+  return `${path}:1:1: ${missing.length} secret(s) missing (${names}) and --frozen-secrets is set: add them to the file, or build once without --frozen-secrets to generate them [secrets-missing]`;
+}
+
+/**
  * Reads, checks, completes (and, when asked, rotates) the secrets, writing the
  * file when anything changed. Prints names and counts, never a value.
  * Undefined when the build must stop (the reason is printed).
@@ -61,7 +75,7 @@ function prepareSecrets(graph: Graph, path: string, opts: BuildOptions): Secrets
     process.stderr.write(`${path}: warning: the secrets file is readable by others (mode ${read.mode.toString(8).padStart(4, "0")}); chmod 600 it [secrets-file-mode]\n`);
   const { secrets, generated, rotated } = completeSecrets(graph, read.secrets, cryptoRandom, rotate);
   if (generated.length > 0 && opts.frozenSecrets) {
-    process.stderr.write(`${path}: ${generated.length} secret(s) missing and --frozen-secrets is set [secrets-missing]\n`);
+    process.stderr.write(frozenMissing(path, read.mode !== undefined, generated) + "\n");
     return undefined;
   }
   if (generated.length === 0 && rotated.length === 0) return secrets;
@@ -78,6 +92,12 @@ function prepareSecrets(graph: Graph, path: string, opts: BuildOptions): Secrets
   return secrets;
 }
 
+/** Positions for check's findings (the YAML parsed again, once, when a finding asks). */
+function locator(text: string): (file: string, path: TopologyPath) => Position {
+  let yaml: ReturnType<typeof loadYaml> | undefined;
+  return (_file, path) => (yaml ??= loadYaml(text)).locate(path);
+}
+
 /** An output path the build cannot use: one line naming it and what to do. */
 function refuse(p: OutputProblem): number {
   process.stderr.write(`${p.path}: ${p.message} [${p.code}]\n`);
@@ -90,6 +110,15 @@ export async function build(file: string, opts: BuildOptions): Promise<number> {
   report(result.diagnostics, opts.json === true);
   if (hasErrors(result.diagnostics) || !result.graph) return EXIT_INVALID;
   const graph = result.graph;
+  // check's findings are about availability, not validity: a single load
+  // balancer is a fine lab. --strict makes them a reason not to build.
+  // Positions only matter when --strict prints the findings.
+  const findings = checkGraph(graph, file, opts.strict ? locator(result.text ?? "") : undefined);
+  if (opts.strict && hasCheckErrors(findings)) {
+    for (const f of findings.filter((x) => x.severity === "error")) process.stderr.write(formatFinding(f) + "\n");
+    process.stderr.write(`${summaryLine(findings)}; --strict: nothing was built\n`);
+    return EXIT_INVALID;
+  }
 
   // Before the secrets file is touched: a refused -o leaves everything as it was.
   const dest = resolve(opts.out ?? join("out", graph.name));
@@ -106,6 +135,6 @@ export async function build(file: string, opts: BuildOptions): Promise<number> {
   if (!opts.json) process.stdout.write(`wrote ${files.length} files to ${dest} (${chosen.map((t) => t.name).join(", ")})\n`);
   if (chosen.some((t) => t.name === "systemd"))
     for (const w of userDataWarnings(files)) process.stderr.write(`warning: ${w}\n`);
-  process.stderr.write(summaryLine(checkGraph(graph, file)) + "\n");
+  process.stderr.write(summaryLine(findings) + "\n");
   return EXIT_OK;
 }

@@ -13,11 +13,11 @@ export class UsageError extends Error {
   override readonly name = "UsageError";
 }
 
-export function readTopology(file: string): CompileResult {
+export function readTopology(file: string): CompileResult & { readonly text?: string } {
   // Bounded: never reads more than the size limit, whatever the file is.
   const read = readTextFile(file);
   if ("diagnostic" in read) return { diagnostics: [read.diagnostic] };
-  return compile(read.text, file);
+  return { ...compile(read.text, file), text: read.text };
 }
 
 export function report(ds: readonly Diagnostic[], json: boolean): void {
