@@ -152,4 +152,31 @@ test("a YAML syntax error in the secrets file has the secrets-invalid code", () 
     assert.not.match(r.stderr, /unclosed/);
   }));
 
+// --- 4. help -------------------------------------------------------------------
+
+const COMMANDS = ["build", "validate", "check", "graph", "verify", "lab"];
+
+test("every command's --help: description, options with defaults, two examples", () => {
+  for (const c of COMMANDS) {
+    const r = run([c, "--help"]);
+    assert.is(r.code, 0, c);
+    const [, description, usage] = r.stdout.split("\n\n");
+    assert.ok(description !== undefined && /^[A-Z].{20,}/.test(description), `${c}: no description`);
+    assert.match(usage ?? "", new RegExp(`^Usage:\n  \\$ hacompile ${c}`), c);
+    const options = /\nOptions:\n((?:  .+\n)+)/.exec(r.stdout)?.[1] ?? "";
+    const lines = options.trimEnd().split("\n").filter((l) => !/--help/.test(l));
+    assert.ok(lines.length > 0, `${c}: no options`);
+    for (const l of lines) assert.match(l, /\(default: [^)]+\)/, `${c}: ${l}`);
+    const examples = /\nExamples:\n((?:  .+\n?)+)/.exec(r.stdout)?.[1] ?? "";
+    assert.ok(examples.split("\n").filter((l) => /^  \$ (sudo )?hacompile /.test(l)).length >= 2, `${c}: fewer than two examples`);
+  }
+});
+
+test("lab --help lists its actions up, test and down", () => {
+  const r = run(["lab", "--help"]);
+  assert.is(r.code, 0);
+  const actions = /\nActions:\n((?:  .+\n)+)/.exec(r.stdout)?.[1] ?? "";
+  for (const a of ["up", "test", "down"]) assert.match(actions, new RegExp(`^  ${a} `, "m"), a);
+});
+
 test.run();
