@@ -31,6 +31,11 @@ function parse(argv: string[]): Run | number {
       run = async () => (await import("./commands/build.js")).build(file, o);
     });
   cli
+    .command("init [dir]", "Write a commented starter topology and a .gitignore for its secrets (never overwrites)")
+    .action((dir: string | undefined) => {
+      run = async () => (await import("./commands/init.js")).init(dir);
+    });
+  cli
     .command("validate <topology>", "Check the topology and print diagnostics")
     .option("--json", "Print diagnostics as JSON (default: text on stderr)")
     .action((file: string, o: { json?: boolean }) => {

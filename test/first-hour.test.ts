@@ -154,7 +154,7 @@ test("a YAML syntax error in the secrets file has the secrets-invalid code", () 
 
 // --- 4. help -------------------------------------------------------------------
 
-const COMMANDS = ["build", "validate", "check", "graph", "verify", "lab"];
+const COMMANDS = ["init", "build", "validate", "check", "graph", "verify", "lab"];
 
 test("every command's --help: description, options with defaults, two examples", () => {
   for (const c of COMMANDS) {
@@ -164,7 +164,7 @@ test("every command's --help: description, options with defaults, two examples",
     assert.ok(description !== undefined && /^[A-Z].{20,}/.test(description), `${c}: no description`);
     assert.match(usage ?? "", new RegExp(`^Usage:\n  \\$ hacompile ${c}`), c);
     const options = /\nOptions:\n((?:  .+\n)+)/.exec(r.stdout)?.[1] ?? "";
-    // init and explain have no options of their own: only --help.
+    // init has no options of its own: only --help.
     const lines = options.trimEnd().split("\n").filter((l) => !/--help/.test(l));
     for (const l of lines) assert.match(l, /\(default: [^)]+\)/, `${c}: ${l}`);
     const examples = /\nExamples:\n((?:  .+\n?)+)/.exec(r.stdout)?.[1] ?? "";
@@ -223,6 +223,37 @@ test("a duplicate key names the key and the line of its first occurrence", () =>
     assert.equal(validateAll(dir, "  fs3: { address: 10.10.0.43 }", "  fs3: { address: 10.10.0.43 }\n  web1: { address: 10.10.0.44 }"), [
       "27:3: duplicate key 'web1'; first given at line 18 [yaml-duplicate-key]",
     ]);
+  }));
+
+// --- 6. init -------------------------------------------------------------------
+
+test("init writes a commented starter that validates, checks clean and builds, and a .gitignore for its secrets", () =>
+  inTemp((dir) => {
+    const site = join(dir, "site");
+    const r = run(["init", site]);
+    assert.is(r.code, 0, r.stderr);
+    const topo = join(site, "topology.yaml");
+    const text = readFileSync(topo, "utf8");
+    assert.ok(text.split("\n").filter((l) => /^\s*#/.test(l)).length >= 10, "the starter is commented");
+    assert.match(readFileSync(join(site, ".gitignore"), "utf8"), /^\*\.secrets\.yaml$/m);
+    assert.is(run(["validate", topo]).code, 0);
+    const check = run(["check", topo]);
+    assert.is(check.code, 0, check.stdout + check.stderr);
+    assert.match(check.stdout, /check: 0 errors/);
+    const b = run(["build", topo, "-o", join(dir, "out")], site);
+    assert.is(b.code, 0, b.stderr);
+    // The secrets land beside the topology, where the .gitignore covers them.
+    assert.ok(readdirSync(site).includes("topology.secrets.yaml"));
+  }));
+
+test("init refuses to overwrite: exit 1, the files untouched", () =>
+  inTemp((dir) => {
+    writeFileSync(join(dir, "topology.yaml"), "mine\n");
+    const r = run(["init"], dir);
+    assert.is(r.code, 1);
+    assert.match(r.stderr, /topology\.yaml: already exists; init never overwrites a file: move it away or choose another folder \[init-file-exists\]/);
+    assert.is(readFileSync(join(dir, "topology.yaml"), "utf8"), "mine\n");
+    assert.equal(readdirSync(dir), ["topology.yaml"]);
   }));
 
 test.run();
