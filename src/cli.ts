@@ -36,6 +36,11 @@ function parse(argv: string[]): Run | number {
       run = async () => (await import("./commands/init.js")).init(dir);
     });
   cli
+    .command("explain <key>", "Print a topology key's type, default, bounds and meaning (e.g. loadbalancer.failover.advert_interval)")
+    .action((key: string) => {
+      run = async () => (await import("./commands/explain.js")).explain(key);
+    });
+  cli
     .command("validate <topology>", "Check the topology and print diagnostics")
     .option("--json", "Print diagnostics as JSON (default: text on stderr)")
     .action((file: string, o: { json?: boolean }) => {

@@ -154,7 +154,7 @@ test("a YAML syntax error in the secrets file has the secrets-invalid code", () 
 
 // --- 4. help -------------------------------------------------------------------
 
-const COMMANDS = ["init", "build", "validate", "check", "graph", "verify", "lab"];
+const COMMANDS = ["init", "explain", "build", "validate", "check", "graph", "verify", "lab"];
 
 test("every command's --help: description, options with defaults, two examples", () => {
   for (const c of COMMANDS) {
@@ -164,7 +164,7 @@ test("every command's --help: description, options with defaults, two examples",
     assert.ok(description !== undefined && /^[A-Z].{20,}/.test(description), `${c}: no description`);
     assert.match(usage ?? "", new RegExp(`^Usage:\n  \\$ hacompile ${c}`), c);
     const options = /\nOptions:\n((?:  .+\n)+)/.exec(r.stdout)?.[1] ?? "";
-    // init has no options of its own: only --help.
+    // init and explain have no options of their own: only --help.
     const lines = options.trimEnd().split("\n").filter((l) => !/--help/.test(l));
     for (const l of lines) assert.match(l, /\(default: [^)]+\)/, `${c}: ${l}`);
     const examples = /\nExamples:\n((?:  .+\n?)+)/.exec(r.stdout)?.[1] ?? "";
@@ -255,5 +255,26 @@ test("init refuses to overwrite: exit 1, the files untouched", () =>
     assert.is(readFileSync(join(dir, "topology.yaml"), "utf8"), "mine\n");
     assert.equal(readdirSync(dir), ["topology.yaml"]);
   }));
+
+// --- 7. explain ----------------------------------------------------------------
+
+test("explain prints a key's type, default, bounds and meaning", () => {
+  const r = run(["explain", "loadbalancer.failover.advert_interval"]);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^loadbalancer\.failover\.advert_interval\n/);
+  assert.match(r.stdout, /\n  type: +number\n/);
+  assert.match(r.stdout, /\n  default: +0\.1\n/);
+  assert.match(r.stdout, /\n  bounds: +at least 0\.01, at most 255\n/);
+  assert.match(r.stdout, /Seconds between adverts/);
+  // A name the user chose stands for <name>; an index for [].
+  assert.match(run(["explain", "hosts.lb1.address"]).stdout, /^hosts\.<name>\.address\n  type: +IPv4 address/);
+  assert.match(run(["explain", "loadbalancer.routes[0].pool"]).stdout, /^loadbalancer\.routes\[\]\.pool\n/);
+});
+
+test("explain of a misspelt key is a usage error with the key meant", () => {
+  const r = run(["explain", "loadbalancer.failover.advert_intervl"]);
+  assert.is(r.code, 2);
+  assert.match(r.stderr, /^hacompile: no key 'advert_intervl' in loadbalancer\.failover; did you mean 'advert_interval'\?/);
+});
 
 test.run();
