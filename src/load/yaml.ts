@@ -167,7 +167,10 @@ function reparse(text: string): (Composed & { errors: readonly YAMLError[]; line
 /** Indentation mistakes one each, then what else is wrong, at most MAX_YAML_ERRORS lines. */
 function syntaxDiagnostics(text: string, first: Composed, quiet: boolean): Diagnostic[] {
   const start = { ...first, errors: first.doc.errors, lineOf: (o: number) => first.pos(o).line };
-  const { mistakes, parsed } = indentationMistakes(text, start, reparse, MAX_YAML_ERRORS);
+  // Each repair parses the text again: bounded to texts a person writes (a
+  // thousand hosts is 40 KiB), so a hostile megabyte costs one parse only.
+  const repairs = text.length <= 256 * 1024 ? MAX_YAML_ERRORS : 0;
+  const { mistakes, parsed } = indentationMistakes(text, start, reparse, repairs);
   const out: Diagnostic[] = mistakes.map((m) => ({ ...error("yaml-indentation", [], m.message), pos: m.pos }));
   // Positions of the other errors are in the re-indented text: only leading spaces changed, lines did not.
   return [...out, ...syntaxErrors(parsed.errors, parsed, quiet, MAX_YAML_ERRORS - out.length)];
