@@ -3,11 +3,13 @@
 // must read as the user's mistake, say what was meant, and exit 1 (input) or
 // 2 (usage); 70 is for bugs only.
 import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { userDataWarnings } from "../targets/systemd/index.js";
 import { ROOT } from "./helpers.js";
 
 const BIN = join(ROOT, "bin/hacompile.js");
@@ -338,5 +340,19 @@ test("npm test sets NO_COLOR alone (with FORCE_COLOR too, Node warns on every ru
   // sandbox shows it on no stream, so the cause itself is checked too.
   assert.not.match(readFileSync(join(ROOT, "scripts/test.mjs"), "utf8"), /FORCE_COLOR: "0"/);
 });
+
+test("the flagship example builds with no warning; user-data too big even gzipped is one line for all hosts", () =>
+  inTemp((dir) => {
+    const r = run(["build", join(ROOT, "examples/wordpress-ha/topology.yaml"), "-o", join(dir, "out"), "--secrets", join(dir, "s.yaml")]);
+    assert.is(r.code, 0, r.stderr);
+    assert.not.match(r.stderr, /warning:|\[user-data-size\]/);
+    // 200 hosts whose gzip form is 20 KiB of incompressible bytes.
+    const big = randomBytes(20 * 1024).toString("base64") + "\n";
+    const files = Array.from({ length: 200 }, (_, i) => ({ path: `systemd/web${i}/user-data.gz.b64`, content: big, mode: 0o600 }));
+    const small = { path: "systemd/lb1/user-data.gz.b64", content: Buffer.from("x").toString("base64"), mode: 0o600 };
+    const lines = userDataWarnings([...files, small]);
+    assert.is(lines.length, 1);
+    assert.match(lines[0]!, /^user-data of 200 host\(s\) \(web0, web1, web10 and 197 more\) is above the 16 KiB some clouds accept even gzip-compressed \(largest 20\.0 KiB\): .+ \[user-data-size\]$/);
+  }));
 
 test.run();
