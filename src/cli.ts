@@ -26,7 +26,7 @@ function parse(argv: string[]): Run | number {
     .option("--rotate-secrets [names]", "New values for every secret, or the named ones (comma-separated: databases.wp.app, databases.wp, salts, wordpressAdmin); prints names only (default: none)")
     .option("--inline-secrets", "Put secrets into cloud-init user-data (and block non-root access to the metadata service) (default: off, secrets copied as SECRETS.txt says)")
     .option("--strict", "Exit 1 and write nothing when check finds errors (single points of failure) (default: off, build and print a summary)")
-    .option("--json", "Print diagnostics as JSON (default: text on stderr)")
+    .option("--json", "Print one JSON document on stdout (diagnostics, notes, check summary, files written) and no text (default: text)")
     .action((file: string, o: object) => {
       run = async () => (await import("./commands/build.js")).build(file, o);
     });
