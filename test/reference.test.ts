@@ -1,14 +1,15 @@
 // The key reference (issue 20): docs/topology-reference.md is generated from
 // the schema and not stale, every key has a description, and the JSON Schema
 // carries an $id and the bounds the CLI enforces.
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { parse } from "yaml";
 import { referenceMarkdown } from "../src/reference/format.js";
 import { topologyKeys } from "../src/reference/keys.js";
+import { MAX_HOSTS } from "../schema/topology.js";
 import { SCHEMA_ID } from "../src/schema-json.js";
 import { ROOT } from "./helpers.js";
 
@@ -57,6 +58,26 @@ test("the JSON Schema carries the bounds the CLI enforces: router_id 1-255, prio
   assert.is(validate(withFailover({ mode: "vrrp", router_id: 0 })), false);
   assert.is(validate(withFailover({ mode: "vrrp", priorities: [-5, 100] })), false);
   assert.is(validate(withFailover({ mode: "vrrp", priorities: [255, 100] })), false);
+});
+
+// --- The README and SECURITY.md agree with the code and the tree ------------
+
+test("README and SECURITY.md state the host limit the code enforces", () => {
+  const limit = MAX_HOSTS.toLocaleString("en-US");
+  for (const doc of ["README.md", "SECURITY.md"]) {
+    const row = /^\| hosts \| ([^|]+) \|/m.exec(readFileSync(join(ROOT, doc), "utf8"))?.[1]?.trim();
+    assert.is(row, limit, doc);
+  }
+});
+
+test("README and SECURITY.md name no folder that does not exist", () => {
+  for (const doc of ["README.md", "SECURITY.md"]) {
+    const text = readFileSync(join(ROOT, doc), "utf8");
+    for (const [, path] of text.matchAll(/`((?:test|src|scripts|docs|examples|schema|targets)\/[A-Za-z0-9_./-]*)/g)) {
+      const folder = path!.endsWith("/") ? path! : dirname(path!);
+      assert.ok(existsSync(join(ROOT, folder)), `${doc} names ${path}, whose folder ${folder} does not exist`);
+    }
+  }
 });
 
 test.run();
