@@ -82,12 +82,12 @@ export const MAX_HOSTS = 16_384;
 export const MAX_ENTRIES = 100;
 
 /** A mapping of names with at most `max` entries (zod records have no size check of their own). */
-function atMost<T extends z.ZodType>(record: T, max: number): T {
+function atMost<T extends z.ZodType>(record: T, max: number, description: string): T {
   const message = `must have at most ${max} entries`;
   formatCodes.set(message, "out-of-range");
   return record
     .refine((r) => r !== null && typeof r === "object" && Object.keys(r).length <= max, { message })
-    .meta({ maxProperties: max });
+    .meta({ maxProperties: max, description });
 }
 
 /**
@@ -111,7 +111,7 @@ export const Site = z
   .strictObject({
     domain: DomainName.meta({ description: "Public domain: nginx server_name, WP_HOME and TLS names come from it." }),
     title: Title.default("WordPress").meta({ description: "Site title used by the WordPress install." }),
-    admin_email: Email,
+    admin_email: Email.meta({ description: "The WordPress administrator's e-mail address." }),
     upload_max_mb: z
       .number()
       .int()
@@ -140,36 +140,60 @@ export const Network = z
   })
   .meta({ description: "The hosts' shared private network." });
 
-export const Host = z.strictObject({ address: IPv4 });
+export const Host = z
+  .strictObject({ address: IPv4.meta({ description: "The host's address on network.subnet." }) })
+  .meta({ description: "One machine; its roles come from the sections that name it." });
+
+/**
+ * The keepalived election both failover modes run. router_id and priorities
+ * are range-checked by the semantic checks (codes vrrp-router-id-range,
+ * vrrp-priority-range); the bounds are repeated as JSON Schema metadata so
+ * that editors flag them too.
+ */
+const election = {
+  version: z
+    .union([z.literal(2), z.literal(3)])
+    .default(3)
+    .meta({ description: "VRRP protocol version; 3 allows advert intervals below a second." }),
+  advert_interval: z
+    .number()
+    .min(0.01)
+    .max(255)
+    .default(0.1)
+    .meta({ description: "Seconds between adverts; fractions need VRRP version 3. A dead master is noticed after about three intervals." }),
+  preempt: z.boolean().default(true).meta({ description: "false gives nopreempt: the VIP stays where it is after a recovery." }),
+  preempt_delay: z
+    .number()
+    .int()
+    .min(0)
+    .max(1000)
+    .default(5)
+    .meta({ description: "Seconds a recovered, preferred load balancer waits before taking the VIP back." }),
+  router_id: z
+    .number()
+    .int()
+    .optional()
+    .meta({ description: "virtual_router_id, 1-255; derived from the topology name when absent.", minimum: 1, maximum: 255 }),
+  priorities: z
+    .array(z.number().int().meta({ minimum: 1, maximum: 254 }))
+    .optional()
+    .meta({ description: "Explicit priorities in host order, 1-254; derived from order when absent." }),
+};
 
 export const VrrpFailover = z
   .strictObject({
-    mode: z.literal("vrrp"),
-    peers: z.enum(["unicast", "multicast"]).default("unicast"),
-    version: z.union([z.literal(2), z.literal(3)]).default(3),
-    advert_interval: z
-      .number()
-      .min(0.01)
-      .max(255)
-      .default(0.1)
-      .meta({ description: "Seconds between adverts; fractions need VRRP version 3." }),
-    preempt: z.boolean().default(true).meta({ description: "false gives nopreempt: the VIP stays where it is after a recovery." }),
-    preempt_delay: z.number().int().min(0).max(1000).default(5),
-    router_id: z
-      .number()
-      .int()
-      .optional()
-      .meta({ description: "virtual_router_id, 1-255; derived from the topology name when absent." }),
-    priorities: z
-      .array(z.number().int())
-      .optional()
-      .meta({ description: "Explicit priorities in host order, 1-254; derived from order when absent." }),
+    mode: z.literal("vrrp").meta({ description: "How the entrance moves between load balancers: vrrp, digitalocean or none." }),
+    peers: z
+      .enum(["unicast", "multicast"])
+      .default("unicast")
+      .meta({ description: "How keepalived reaches its peers: unicast to each LB's address (works on clouds), or multicast." }),
+    ...election,
   })
   .meta({ description: "keepalived VRRP moves the VIP." });
 
 export const DigitalOceanFailover = z
   .strictObject({
-    mode: z.literal("digitalocean"),
+    mode: z.literal("digitalocean").meta({ description: "How the entrance moves between load balancers: vrrp, digitalocean or none." }),
     token_file: AbsPath.default("/etc/hacompile/do-token").meta({
       description: "Root-only file on each LB holding the API token; the token never appears in the topology.",
     }),
@@ -177,30 +201,30 @@ export const DigitalOceanFailover = z
       description:
         "Each load balancer's anchor IP (the droplet's metadata: interfaces/public/0/anchor_ipv4/address). The reserved IP's traffic arrives there: nginx listens on it alone and the firewall opens the site on it alone, never on the droplet's own public address.",
     }),
-    version: z.union([z.literal(2), z.literal(3)]).default(3),
-    advert_interval: z.number().min(0.01).max(255).default(0.1),
-    preempt: z.boolean().default(true),
-    preempt_delay: z.number().int().min(0).max(1000).default(5),
-    router_id: z.number().int().optional(),
-    priorities: z.array(z.number().int()).optional(),
+    ...election,
   })
   .meta({ description: "keepalived elects a master; its notify script moves a DigitalOcean reserved IP through the API." });
 
 export const NoFailover = z
-  .strictObject({ mode: z.literal("none") })
+  .strictObject({ mode: z.literal("none").meta({ description: "How the entrance moves between load balancers: vrrp, digitalocean or none." }) })
   .meta({ description: "A single load balancer without failover: a single point of failure, for trying things out." });
 
-export const Failover = z.discriminatedUnion("mode", [VrrpFailover, DigitalOceanFailover, NoFailover]);
+export const Failover = z
+  .discriminatedUnion("mode", [VrrpFailover, DigitalOceanFailover, NoFailover])
+  .meta({ description: "How the entrance survives a load balancer's failure; 'mode' picks the kind. Default: vrrp with unicast peers." });
 
 export const Tls = z.strictObject({
-  certificate: AbsPath,
-  key: AbsPath,
+  certificate: AbsPath.meta({ description: "Certificate chain (PEM) on each load balancer; you put it there (certbot, your CA)." }),
+  key: AbsPath.meta({ description: "Its private key (PEM) on each load balancer, readable by root only." }),
   redirect: z.boolean().default(true).meta({ description: "Redirect HTTP to HTTPS (the ACME challenge path stays on HTTP)." }),
 });
 
-export const Route = z.strictObject({ path: RoutePath, pool: DnsLabel });
+export const Route = z
+  .strictObject({ path: RoutePath, pool: DnsLabel.meta({ description: "The pool that serves this path prefix." }) })
+  .meta({ description: "One path prefix and the pool behind it." });
 
-export const LoadBalancer = z.strictObject({
+export const LoadBalancer = z
+  .strictObject({
   hosts: z.array(DnsLabel).min(1).meta({ description: "Order is preference: the first is the usual active." }),
   vip: IPv4.optional().meta({
     description: "The floating IP (vrrp) or the provider's reserved IP (digitalocean); with failover none, the LB's own address.",
@@ -213,35 +237,50 @@ export const LoadBalancer = z.strictObject({
     preempt: true,
     preempt_delay: 5,
   }),
-  tls: Tls.optional(),
+  tls: Tls.optional().meta({ description: "HTTPS on the load balancers (ports 80 and 443); without it the site is served on port 80 only." }),
   routes: z.array(Route).min(1).max(MAX_ENTRIES).meta({ description: "Path prefix -> pool. The longest prefix wins; '/' is the default route." }),
-});
+  })
+  .meta({ description: "The nginx load balancers: the site's entrance." });
 
-export const Pool = z.strictObject({
-  hosts: z.array(DnsLabel),
-  app: z.enum(["wordpress", "static", "http"]),
+export const Pool = z
+  .strictObject({
+  hosts: z.array(DnsLabel).meta({ description: "The web hosts that serve this pool; the load balancers spread requests over them." }),
+  app: z
+    .enum(["wordpress", "static", "http"])
+    .meta({ description: "wordpress: nginx and php-fpm with WordPress; static: nginx serving files; http: your own server on 'port', proxied." }),
   port: Port.default(80).meta({ description: "Port the pool's hosts serve on (the upstream port for app: http)." }),
-  database: DnsLabel.optional(),
-  volume: DnsLabel.optional(),
-});
+  database: DnsLabel.optional().meta({ description: "The database (under 'databases') WordPress uses; required for app: wordpress." }),
+  volume: DnsLabel.optional().meta({ description: "The volume (under 'volumes') mounted as WordPress's uploads folder on every host of the pool." }),
+  })
+  .meta({ description: "A group of web hosts serving one application." });
 
-export const Database = z.strictObject({
-  engine: z.enum(["mariadb", "mysql"]).default("mariadb"),
-  primary: DnsLabel,
-  replicas: z.array(DnsLabel).default([]),
+export const Database = z
+  .strictObject({
+  engine: z.enum(["mariadb", "mysql"]).default("mariadb").meta({ description: "The server: MariaDB, or MySQL 8.4 from Oracle's packages." }),
+  primary: DnsLabel.meta({ description: "The host that takes the writes." }),
+  replicas: z
+    .array(DnsLabel)
+    .default([])
+    .meta({ description: "Hosts that replicate from the primary (GTID); WordPress reads from them through HyperDB." }),
   name: SqlIdent.meta({ description: "The application database." }),
   user: SqlIdent.optional().meta({ description: "The application user; defaults to the database name." }),
-  port: Port.default(3306),
-});
+  port: Port.default(3306).meta({ description: "The port the database servers listen on." }),
+  })
+  .meta({ description: "A MySQL-family database with a primary and its replicas." });
 
-export const Volume = z.strictObject({
-  type: z.literal("glusterfs"),
-  replica: z.number().int().min(1).max(16),
-  arbiter: z.union([z.literal(0), z.literal(1)]).default(0),
-  bricks: z.array(DnsLabel).min(1),
+export const Volume = z
+  .strictObject({
+  type: z.literal("glusterfs").meta({ description: "The file system; glusterfs is the one there is." }),
+  replica: z.number().int().min(1).max(16).meta({ description: "Copies of each file (bricks per replica set); 3 with an arbiter avoids split brain." }),
+  arbiter: z
+    .union([z.literal(0), z.literal(1)])
+    .default(0)
+    .meta({ description: "1: the last brick of each set holds metadata only and breaks ties (needs replica: 3)." }),
+  bricks: z.array(DnsLabel).min(1).meta({ description: "The hosts that store the volume, one brick each; a multiple of 'replica'." }),
   brick_path: AbsPath.optional().meta({ description: "Defaults to /srv/gluster/<volume>/brick." }),
   mount: AbsPath.meta({ description: "Where clients mount the volume." }),
-});
+  })
+  .meta({ description: "A GlusterFS volume shared by the hosts of the pools that use it." });
 
 export const Backup = z
   .strictObject({
@@ -257,11 +296,11 @@ export const Topology = z
     name: DnsLabel.meta({ description: "The topology's name: compose project, file names, derived VRRP router id." }),
     site: Site,
     network: Network,
-    hosts: atMost(z.record(DnsLabel, Host), MAX_HOSTS),
+    hosts: atMost(z.record(DnsLabel, Host), MAX_HOSTS, "Every machine, by name (a DNS label); the other sections refer to these names."),
     loadbalancer: LoadBalancer,
-    pools: atMost(z.record(DnsLabel, Pool), MAX_ENTRIES),
-    databases: atMost(z.record(DnsLabel, Database), MAX_ENTRIES).default({}),
-    volumes: atMost(z.record(DnsLabel, Volume), MAX_ENTRIES).default({}),
+    pools: atMost(z.record(DnsLabel, Pool), MAX_ENTRIES, "Web pools, by name; routes send requests to them."),
+    databases: atMost(z.record(DnsLabel, Database), MAX_ENTRIES, "Databases, by name; a WordPress pool names one.").default({}),
+    volumes: atMost(z.record(DnsLabel, Volume), MAX_ENTRIES, "Shared volumes, by name; a WordPress pool names one for its uploads.").default({}),
     backup: Backup.optional(),
   })
   .meta({ title: "hacompile topology", description: "A whole high-availability web stack." });

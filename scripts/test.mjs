@@ -5,8 +5,11 @@
 import { spawn } from "node:child_process";
 
 const pattern = process.env.FILTER ? `${process.env.FILTER}.*\\.test\\.js$` : "\\.test\\.js$";
+// NO_COLOR alone turns colour off (uvu's and hacompile's). Setting FORCE_COLOR
+// as well made Node warn that one of them is ignored, in every run.
+const { FORCE_COLOR: _ignored, ...inherited } = process.env;
 const child = spawn(process.execPath, ["node_modules/uvu/bin.js", "dist/test", pattern], {
-  env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" },
+  env: { ...inherited, NO_COLOR: "1" },
   stdio: ["ignore", "pipe", "inherit"],
 });
 let out = "";

@@ -7,6 +7,7 @@ import type { Graph } from "./graph/model.js";
 import { validateTopology } from "./graph/validate.js";
 import { issuesToDiagnostics } from "./load/issues.js";
 import { knownKeysAt } from "./load/known-keys.js";
+import { echoes, misplacedDiagnostic, misplacedKeys, withoutEchoes } from "./load/misplaced.js";
 import { loadYaml } from "./load/yaml.js";
 
 export interface CompileResult {
@@ -27,8 +28,11 @@ export function compile(text: string, file: string): CompileResult {
   }
   const parsed = Topology.safeParse(loaded.value);
   if (!parsed.success) {
-    const ds = issuesToDiagnostics(parsed.error.issues, loaded.value, (p) => knownKeysAt(Topology, loaded.value, p));
-    return { diagnostics: place(ds) };
+    // Only where zod complains: a pool may be named "backup" on purpose.
+    const misplaced = misplacedKeys(loaded.value, Object.keys(Topology.shape)).filter((m) => echoes(parsed.error.issues, m));
+    const issues = withoutEchoes(parsed.error.issues, misplaced);
+    const ds = issuesToDiagnostics(issues, loaded.value, (p) => knownKeysAt(Topology, loaded.value, p));
+    return { diagnostics: place([...misplaced.map(misplacedDiagnostic), ...ds]) };
   }
   const topology = parsed.data;
   const semantic = place(validateTopology(topology));

@@ -94,7 +94,7 @@ test("secrets: no value reaches stdout or stderr, whatever goes wrong", () => {
       ["a value too short beside good ones", JSON.stringify({ ...KNOWN, wordpressAdmin: "short" }), /^\S+:\d+:\d+: a secret must be 16 to 128 letters and digits \[secrets-invalid\]$/m],
       ["a value with a symbol", JSON.stringify({ ...KNOWN, wordpressAdmin: `${wp.wp["app"]}$` }), /\[secrets-invalid\]/],
       ["a mangled line that became a key", `databases:\n  wp:\n    "app:${wp.wp["app"]}": x\n`, /^\S+:3:5: unknown key here; expected root, app, replication \[secrets-invalid\]$/m],
-      ["broken YAML around a value", `databases:\n  wp:\n    app: "${wp.wp["app"]}\n    root: [${wp.wp["root"]}\n`, /\[yaml-syntax\]/],
+      ["broken YAML around a value", `databases:\n  wp:\n    app: "${wp.wp["app"]}\n    root: [${wp.wp["root"]}\n`, /not valid YAML here \([A-Z_]+\) \[secrets-invalid\]/],
       ["a value as a non-string key", `databases:\n  wp:\n    ? [${wp.wp["root"]}]\n    : x\n`, /\[yaml-key-not-string\]/],
       ["a list instead of a mapping", `salts: [${values.join(", ")}]\n`, /must be a mapping \[secrets-invalid\]/],
       ["an empty file", "", /the secrets file is empty/],

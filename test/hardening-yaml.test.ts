@@ -108,7 +108,7 @@ const cases: readonly Case[] = [
     exit: 1,
     stderr: ["FILE:2:8: aliases expand beyond the limit of 100 (a guard against alias bombs) [yaml-alias-limit]"],
   },
-  { name: "duplicate keys", input: "name: a\nname: b\n", exit: 1, stderr: ["FILE:2:1: duplicate key in mapping [yaml-duplicate-key]"] },
+  { name: "duplicate keys", input: "name: a\nname: b\n", exit: 1, stderr: ["FILE:2:1: duplicate key 'name'; first given at line 1 [yaml-duplicate-key]"] },
   { name: "a list as a key", input: "? [a]\n: 1\n", exit: 1, stderr: ["FILE:1:3: a list cannot be a key; keys are names [yaml-key-not-string]"] },
   {
     name: "numbers, booleans and null as keys under hosts",

@@ -1,10 +1,11 @@
 // `hacompile build`: validate, complete the secrets, emit every target, and
 // publish the output tree in one step.
 import { join, resolve } from "node:path";
-import { checkGraph } from "../check/index.js";
+import { checkGraph, countFindings, hasCheckErrors } from "../check/index.js";
 import { summaryLine } from "../check/format.js";
-import { hasErrors } from "../diagnostics.js";
+import { hasErrors, type Position, type TopologyPath } from "../diagnostics.js";
 import { emit } from "../emit.js";
+import { loadYaml } from "../load/yaml.js";
 import { cryptoRandom, defaultSecretsPath, inspectSecretsFile, writeSecretsFile } from "../io/secrets-file.js";
 import { inspectOutput, publishTree, type OutputProblem } from "../io/write-tree.js";
 import { completeSecrets, secretNames, selectSecrets, type Secrets } from "../secrets.js";
@@ -12,7 +13,8 @@ import { targetByName, targets } from "../../targets/index.js";
 import { systemdTarget, userDataWarnings } from "../../targets/systemd/index.js";
 import type { Target } from "../../targets/types.js";
 import type { Graph } from "../graph/model.js";
-import { EXIT_INVALID, EXIT_OK, readTopology, report, UsageError } from "./common.js";
+import { BuildReport, type FileProblem } from "./build-report.js";
+import { EXIT_INVALID, EXIT_OK, readTopology, UsageError } from "./common.js";
 
 export interface BuildOptions {
   out?: string;
@@ -23,6 +25,8 @@ export interface BuildOptions {
   /** true: every secret; a comma-separated list: those names, or prefixes of them ("databases.wp", "salts"). */
   rotateSecrets?: boolean | string;
   json?: boolean;
+  /** Exit 1, writing nothing, when `check` finds errors (a single point of failure, an election mistake). */
+  strict?: boolean;
 }
 
 function pickTargets(spec: string | undefined, inlineSecrets: boolean): Target[] {
@@ -48,20 +52,37 @@ function rotation(graph: Graph, spec: boolean | string | undefined, frozen: bool
 }
 
 /**
+ * Why --frozen-secrets stopped the build, located and saying what to do.
+ * Names only: they are the topology's, never a value.
+ */
+function frozenMissing(path: string, exists: boolean, missing: readonly string[]): FileProblem {
+  const at = { file: path, code: "secrets-missing", severity: "error", pos: { line: 1, col: 1 } } as const;
+  if (!exists)
+    return { ...at, message: "no secrets file here, and --frozen-secrets forbids creating one: pass --secrets <file> to use the deployed secrets, or build once without --frozen-secrets to generate them" };
+  const names = missing.length > 5 ? `${missing.slice(0, 5).join(", ")} and ${missing.length - 5} more` : missing.join(", ");
+  return { ...at, message: `${missing.length} secret(s) missing (${names}) and --frozen-secrets is set: add them to the file, or build once without --frozen-secrets to generate them` };
+}
+
+/**
  * Reads, checks, completes (and, when asked, rotates) the secrets, writing the
  * file when anything changed. Prints names and counts, never a value.
  * Undefined when the build must stop (the reason is printed).
  */
-function prepareSecrets(graph: Graph, path: string, opts: BuildOptions): Secrets | undefined {
+function prepareSecrets(graph: Graph, path: string, opts: BuildOptions, out: BuildReport): Secrets | undefined {
   const rotate = rotation(graph, opts.rotateSecrets, opts.frozenSecrets === true);
   const read = inspectSecretsFile(path);
-  report(read.diagnostics, opts.json === true);
+  out.diagnose(read.diagnostics);
   if (hasErrors(read.diagnostics)) return undefined;
   if (read.mode !== undefined && (read.mode & 0o077) !== 0)
-    process.stderr.write(`${path}: warning: the secrets file is readable by others (mode ${read.mode.toString(8).padStart(4, "0")}); chmod 600 it [secrets-file-mode]\n`);
+    out.problem({
+      file: path,
+      code: "secrets-file-mode",
+      severity: "warning",
+      message: `the secrets file is readable by others (mode ${read.mode.toString(8).padStart(4, "0")}); chmod 600 it`,
+    });
   const { secrets, generated, rotated } = completeSecrets(graph, read.secrets, cryptoRandom, rotate);
   if (generated.length > 0 && opts.frozenSecrets) {
-    process.stderr.write(`${path}: ${generated.length} secret(s) missing and --frozen-secrets is set [secrets-missing]\n`);
+    out.problem(frozenMissing(path, read.mode !== undefined, generated));
     return undefined;
   }
   if (generated.length === 0 && rotated.length === 0) return secrets;
@@ -69,43 +90,71 @@ function prepareSecrets(graph: Graph, path: string, opts: BuildOptions): Secrets
     writeSecretsFile(path, secrets);
   } catch (e) {
     const reason = (e as NodeJS.ErrnoException).code ?? "write failed";
-    process.stderr.write(`${path}: cannot write the secrets file (${reason}); nothing was built [secrets-write-error]\n`);
+    out.problem({ file: path, code: "secrets-write-error", severity: "error", message: `cannot write the secrets file (${reason}); nothing was built` });
     return undefined;
   }
   // Names only: a secret's value never reaches a log.
-  if (generated.length > 0) process.stderr.write(`generated ${generated.length} secret(s) in ${path} (mode 0600)\n`);
-  if (rotated.length > 0) process.stderr.write(`rotated ${rotated.length} secret(s) in ${path}: ${rotated.join(", ")}\n`);
+  if (generated.length > 0) out.note(`generated ${generated.length} secret(s) in ${path} (mode 0600)`);
+  if (rotated.length > 0) out.note(`rotated ${rotated.length} secret(s) in ${path}: ${rotated.join(", ")}`);
   return secrets;
 }
 
+/** Positions for check's findings (the YAML parsed again, once, when a finding asks). */
+function locator(text: string): (file: string, path: TopologyPath) => Position {
+  let yaml: ReturnType<typeof loadYaml> | undefined;
+  return (_file, path) => (yaml ??= loadYaml(text)).locate(path);
+}
+
 /** An output path the build cannot use: one line naming it and what to do. */
-function refuse(p: OutputProblem): number {
-  process.stderr.write(`${p.path}: ${p.message} [${p.code}]\n`);
+function refuse(p: OutputProblem, out: BuildReport): number {
+  out.problem({ file: p.path, code: p.code, severity: "error", message: p.message });
   return EXIT_INVALID;
 }
 
 export async function build(file: string, opts: BuildOptions): Promise<number> {
+  // Usage errors first: they throw, and print no JSON document.
   const chosen = pickTargets(opts.target, opts.inlineSecrets === true);
+  const out = new BuildReport(opts.json === true);
+  const code = buildWith(file, opts, chosen, out);
+  out.finish(code);
+  return code;
+}
+
+function buildWith(file: string, opts: BuildOptions, chosen: readonly Target[], out: BuildReport): number {
   const result = readTopology(file);
-  report(result.diagnostics, opts.json === true);
+  out.diagnose(result.diagnostics);
   if (hasErrors(result.diagnostics) || !result.graph) return EXIT_INVALID;
   const graph = result.graph;
+  // check's findings are about availability, not validity: a single load
+  // balancer is a fine lab. --strict makes them a reason not to build.
+  // Positions only matter when --strict prints the findings.
+  const findings = checkGraph(graph, file, opts.strict ? locator(result.text ?? "") : undefined);
+  if (opts.strict && hasCheckErrors(findings)) {
+    for (const f of findings.filter((x) => x.severity === "error"))
+      out.diagnose([{ code: f.code, severity: "error", message: f.message, path: f.path ?? [], file: f.file, pos: f.pos }]);
+    out.summary(summaryCounts(findings), `${summaryLine(findings)}; --strict: nothing was built`);
+    return EXIT_INVALID;
+  }
 
   // Before the secrets file is touched: a refused -o leaves everything as it was.
   const dest = resolve(opts.out ?? join("out", graph.name));
   const inspected = inspectOutput(dest, opts.out === undefined);
-  if ("problem" in inspected) return refuse(inspected.problem);
+  if ("problem" in inspected) return refuse(inspected.problem, out);
 
   const secretsPath = opts.secrets ?? defaultSecretsPath(file);
-  const secrets = prepareSecrets(graph, secretsPath, opts);
+  const secrets = prepareSecrets(graph, secretsPath, opts, out);
   if (secrets === undefined) return EXIT_INVALID;
 
   const { files } = emit(graph, secrets, chosen);
   const failed = publishTree(inspected.plan, files);
-  if (failed !== undefined) return refuse(failed);
-  if (!opts.json) process.stdout.write(`wrote ${files.length} files to ${dest} (${chosen.map((t) => t.name).join(", ")})\n`);
-  if (chosen.some((t) => t.name === "systemd"))
-    for (const w of userDataWarnings(files)) process.stderr.write(`warning: ${w}\n`);
-  process.stderr.write(summaryLine(checkGraph(graph, file)) + "\n");
+  if (failed !== undefined) return refuse(failed, out);
+  out.wrote({ out: dest, files: files.length, targets: chosen.map((t) => t.name) });
+  if (chosen.some((t) => t.name === "systemd")) for (const w of userDataWarnings(files)) out.note(`warning: ${w}`);
+  out.summary(summaryCounts(findings), summaryLine(findings));
   return EXIT_OK;
+}
+
+function summaryCounts(findings: Parameters<typeof countFindings>[0]): { errors: number; warnings: number; notes: number } {
+  const c = countFindings(findings);
+  return { errors: c.errors, warnings: c.warnings, notes: c.infos };
 }

@@ -2,6 +2,7 @@
 import { checkKeepalived, checkTopologies, hasCheckErrors, type CheckReport, type Source } from "../check/index.js";
 import { formatReport, reportJson } from "../check/format.js";
 import { diagnosticJson, hasErrors, type Diagnostic } from "../diagnostics.js";
+import { painted } from "../colour.js";
 import { readTextFile } from "../io/text-file.js";
 import { EXIT_INVALID, EXIT_OK, report, UsageError } from "./common.js";
 
@@ -31,7 +32,11 @@ export async function check(files: readonly string[], opts: CheckOptions): Promi
     process.stdout.write(JSON.stringify({ diagnostics: diagnostics.map(diagnosticJson), ...out }, null, 2) + "\n");
   } else {
     report(diagnostics, false);
-    process.stdout.write(formatReport(r.findings));
+    // A topology with errors is not checked: a "0 errors" summary for it
+    // would read as a clean bill. Its validation errors (above) are the answer.
+    const unchecked = new Set(diagnostics.filter((d) => d.severity === "error").map((d) => d.file));
+    if (unchecked.size < files.length) process.stdout.write(painted(formatReport(r.findings), process.stdout));
+    if (unchecked.size > 0) process.stderr.write(`check: ${unchecked.size} of ${files.length} file(s) not checked: fix the errors above first\n`);
   }
   return hasErrors(diagnostics) || hasCheckErrors(r.findings) ? EXIT_INVALID : EXIT_OK;
 }

@@ -2,6 +2,7 @@
 // and printing diagnostics.
 import { compile, type CompileResult } from "../compile.js";
 import { diagnosticJson, formatDiagnostic, type Diagnostic } from "../diagnostics.js";
+import { painted } from "../colour.js";
 import { readTextFile } from "../io/text-file.js";
 
 export const EXIT_OK = 0;
@@ -13,14 +14,14 @@ export class UsageError extends Error {
   override readonly name = "UsageError";
 }
 
-export function readTopology(file: string): CompileResult {
+export function readTopology(file: string): CompileResult & { readonly text?: string } {
   // Bounded: never reads more than the size limit, whatever the file is.
   const read = readTextFile(file);
   if ("diagnostic" in read) return { diagnostics: [read.diagnostic] };
-  return compile(read.text, file);
+  return { ...compile(read.text, file), text: read.text };
 }
 
 export function report(ds: readonly Diagnostic[], json: boolean): void {
   if (json) process.stdout.write(JSON.stringify({ diagnostics: ds.map(diagnosticJson) }, null, 2) + "\n");
-  else for (const d of ds) process.stderr.write(formatDiagnostic(d) + "\n");
+  else for (const d of ds) process.stderr.write(painted(formatDiagnostic(d), process.stderr) + "\n");
 }

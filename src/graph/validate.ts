@@ -3,6 +3,7 @@
 // diagnostics; all of them run, so the user sees every problem at once.
 import type { Topology } from "../../schema/topology.js";
 import { error, warning, type Diagnostic } from "../diagnostics.js";
+import { didYouMean } from "../suggest.js";
 import { broadcastOf, contains, hasHostBits, networkOf, parseCidr, toInt } from "./ipv4.js";
 
 type Rule = (t: Topology) => Diagnostic[];
@@ -14,18 +15,20 @@ const defines = (r: Record<string, unknown>, name: string): boolean => Object.ha
 const references: Rule = (t) => {
   const out: Diagnostic[] = [];
   const host = (name: string, path: (string | number)[]): void => {
-    if (!defines(t.hosts, name)) out.push(error("unknown-host", path, `unknown host '${name}'; hosts are defined under 'hosts'`));
+    if (defines(t.hosts, name)) return;
+    const hint = didYouMean(name, Object.keys(t.hosts));
+    out.push(error("unknown-host", path, `unknown host '${name}'${hint || "; hosts are defined under 'hosts'"}`));
   };
   t.loadbalancer.hosts.forEach((h, i) => host(h, ["loadbalancer", "hosts", i]));
   t.loadbalancer.routes.forEach((r, i) => {
-    if (!defines(t.pools, r.pool)) out.push(error("unknown-pool", ["loadbalancer", "routes", i, "pool"], `unknown pool '${r.pool}'`));
+    if (!defines(t.pools, r.pool)) out.push(error("unknown-pool", ["loadbalancer", "routes", i, "pool"], `unknown pool '${r.pool}'${didYouMean(r.pool, Object.keys(t.pools))}`));
   });
   for (const [name, p] of entries(t.pools)) {
     p.hosts.forEach((h, i) => host(h, ["pools", name, "hosts", i]));
     if (p.database !== undefined && !defines(t.databases, p.database))
-      out.push(error("unknown-database", ["pools", name, "database"], `unknown database '${p.database}'`));
+      out.push(error("unknown-database", ["pools", name, "database"], `unknown database '${p.database}'${didYouMean(p.database, Object.keys(t.databases))}`));
     if (p.volume !== undefined && !defines(t.volumes, p.volume))
-      out.push(error("unknown-volume", ["pools", name, "volume"], `unknown volume '${p.volume}'`));
+      out.push(error("unknown-volume", ["pools", name, "volume"], `unknown volume '${p.volume}'${didYouMean(p.volume, Object.keys(t.volumes))}`));
   }
   for (const [name, d] of entries(t.databases)) {
     host(d.primary, ["databases", name, "primary"]);
@@ -214,7 +217,7 @@ function anchorIps(t: Topology, anchors: Readonly<Record<string, string>>): Diag
     if (!defines(anchors, h)) out.push(error("missing-anchor-ip", path, `loadbalancer.failover.anchor_ips has no anchor IP for load balancer '${h}'`));
   const seen = new Map<string, string>();
   for (const [h, ip] of entries(anchors)) {
-    if (!t.loadbalancer.hosts.includes(h)) out.push(error("unknown-host", [...path, h], `'${h}' is not a load balancer host`));
+    if (!t.loadbalancer.hosts.includes(h)) out.push(error("unknown-host", [...path, h], `'${h}' is not a load balancer host${didYouMean(h, t.loadbalancer.hosts)}`));
     const other = seen.get(ip);
     if (other !== undefined) out.push(error("duplicate-anchor-ip", [...path, h], `anchor IP ${ip} is given for '${other}' already`));
     seen.set(ip, h);

@@ -16,6 +16,8 @@ import { SALT_NAMES, SECRET_ALPHABET, SECRET_RE, type Secrets } from "../secrets
 import { readTextFile } from "./text-file.js";
 
 export const SECRETS_CODE = "secrets-invalid";
+/** The loader's codes for text that is not well-formed YAML. */
+const SYNTAX_CODES = new Set(["yaml-syntax", "yaml-duplicate-key", "yaml-bad-alias", "yaml-indentation"]);
 
 export function defaultSecretsPath(topologyPath: string): string {
   const base = basename(topologyPath).replace(/\.ya?ml$/, "");
@@ -73,7 +75,10 @@ export function inspectSecretsFile(path: string): SecretsRead {
     file: path,
     pos: loaded.locate(p, atKey),
   });
-  if (loaded.diagnostics.length > 0) return { diagnostics: loaded.diagnostics.map((d) => ({ ...d, file: path })), mode };
+  // Syntax errors under the one code the README promises for a malformed
+  // secrets file; the input limits keep their own codes (control-character...).
+  if (loaded.diagnostics.length > 0)
+    return { diagnostics: loaded.diagnostics.map((d) => ({ ...d, code: SYNTAX_CODES.has(d.code) ? SECRETS_CODE : d.code, file: path })), mode };
   if (loaded.value === undefined || loaded.value === null) {
     // We never write an empty file: this one was truncated or emptied by hand.
     const message = "the secrets file is empty: restore it, or delete it to generate new secrets (and redeploy them)";

@@ -5,6 +5,7 @@ import type { z } from "zod";
 import { dotted, error, type Diagnostic, type TopologyPath } from "../diagnostics.js";
 import { formatCodes } from "../../schema/topology.js";
 import { shown } from "./shown.js";
+import { didYouMean } from "../suggest.js";
 
 type Issue = z.core.$ZodIssue;
 
@@ -31,6 +32,45 @@ function describe(v: unknown): string {
 /** The dotted path with every key made safe to show (keys are user text). */
 function place(path: TopologyPath): string {
   return dotted(path.map((seg) => (typeof seg === "string" ? shown(seg) : seg)));
+}
+
+/** How a wrong value reads in a message: the value itself where it is short and safe. */
+function given(v: unknown): string {
+  if (typeof v === "number") {
+    // YAML's spellings, which is what the user wrote.
+    if (Number.isNaN(v)) return ".nan";
+    if (!Number.isFinite(v)) return v > 0 ? ".inf" : "-.inf";
+    return String(v);
+  }
+  if (typeof v === "string") return `'${shown(v)}'`;
+  return describe(v);
+}
+
+/** "must be one of" with the value given and, for a misspelt word, the likely one. */
+function oneOf(path: TopologyPath, got: unknown, values: readonly unknown[]): Diagnostic {
+  const words = values.map(String);
+  if (got === undefined) {
+    const parent = path.slice(0, -1);
+    return error("missing-key", parent, `${place(parent)}: missing required key '${String(path[path.length - 1])}' (${words.join(", ")})`);
+  }
+  if (typeof got === "string" && values.every((v) => typeof v === "string"))
+    return error("invalid-value", path, `${place(path)}: unknown value ${given(got)}${didYouMean(got, words)} (${words.join(", ")})`);
+  return error("invalid-value", path, `${place(path)} must be one of ${words.join(", ")}, not ${given(got)}`);
+}
+
+/**
+ * A discriminated union (failover) whose discriminator is missing or unknown.
+ * zod reports it at the discriminator's own path; older zod at the union's.
+ */
+function badDiscriminator(path: TopologyPath, input: unknown, key: string, options: readonly unknown[]): Diagnostic {
+  const keyPath = path[path.length - 1] === key ? path : [...path, key];
+  const owner = keyPath.slice(0, -1);
+  const got = valueAt(input, keyPath);
+  if (got === undefined) return error("missing-key", owner, `${place(owner)}: missing required key '${key}'`);
+  const words = options.map(String);
+  const noun = `${String(owner[owner.length - 1] ?? "")} ${key}`.trim();
+  const hint = typeof got === "string" ? didYouMean(got, words) : "";
+  return error("invalid-value", keyPath, `unknown ${noun} ${given(got)}${hint} (${words.join(", ")})`);
 }
 
 function valueAt(root: unknown, path: TopologyPath): unknown {
@@ -70,25 +110,22 @@ function convert(
         return [error("missing-key", parent, `${place(parent)}: missing required key '${String(key)}'`)];
       }
       const want = typeWords[issue.expected] ?? issue.expected;
-      return [error("invalid-type", path, `${where} must be ${want}, not ${describe(got)}`)];
+      // A number of the wrong kind (100.5 for a whole number, .nan): show it.
+      const what = typeof got === "number" ? given(got) : describe(got);
+      return [error("invalid-type", path, `${where} must be ${want}, not ${what}`)];
     }
     case "unrecognized_keys":
       return issue.keys.map((k) => {
-        const hint = suggest(k, knownKeys(path));
         const where2 = path.length === 0 ? "the top level" : where;
-        return error("unknown-key", [...path, k], `unknown key '${shown(k)}' in ${where2}${hint ? `; did you mean '${hint}'?` : ""}`, true);
+        return error("unknown-key", [...path, k], `unknown key '${shown(k)}' in ${where2}${didYouMean(k, knownKeys(path))}`, true);
       });
     case "invalid_format":
-    case "invalid_value":
     case "custom": {
       const msg = issue.message;
-      const code = formatCodes.get(msg) ?? "invalid-value";
-      if (issue.code === "invalid_value") {
-        const allowed = issue.values.map((v) => JSON.stringify(v)).join(", ");
-        return [error("invalid-value", path, `${where} must be one of ${allowed}`)];
-      }
-      return [error(code, path, `${where} ${msg}`)];
+      return [error(formatCodes.get(msg) ?? "invalid-value", path, `${where} ${msg}`)];
     }
+    case "invalid_value":
+      return [oneOf(path, valueAt(input, path), issue.values)];
     case "invalid_key": {
       // A record key (a host, pool, database or volume name) failed its check.
       const nested = issue.issues[0];
@@ -97,17 +134,11 @@ function convert(
       return [error(code, path, `name '${shown(String(path[path.length - 1]))}' ${msg}`, true)];
     }
     case "invalid_union": {
-      const disc = (issue as { note?: string }).note;
-      if (disc !== undefined || issue.errors.length === 0) {
-        const mode = valueAt(input, [...path, "mode"]);
-        return [
-          error(
-            "invalid-value",
-            mode === undefined ? path : [...path, "mode"],
-            mode === undefined ? `${where}: missing required key 'mode'` : `${where}.mode must be one of "vrrp", "digitalocean", "none"`,
-          ),
-        ];
-      }
+      const disc = (issue as { discriminator?: string; options?: readonly unknown[] });
+      if (disc.discriminator !== undefined) return [badDiscriminator(path, input, disc.discriminator, disc.options ?? [])];
+      // A union of literals (version: 2 or 3): one message listing them all.
+      const literals = issue.errors.map((b) => (b.length === 1 && b[0]!.code === "invalid_value" && b[0]!.path.length === 0 ? b[0]!.values : undefined));
+      if (literals.length > 0 && literals.every((v) => v !== undefined)) return [oneOf(path, valueAt(input, path), literals.flat())];
       // Report the branch with the fewest problems: the one the user meant.
       const best = [...issue.errors].sort((a, b) => a.length - b.length)[0] ?? [];
       return best.flatMap((i) => convert(i, path, input, knownKeys));
@@ -125,33 +156,4 @@ function convert(
     default:
       return [error("invalid-value", path, `${where}: ${issue.message}`)];
   }
-}
-
-/** The closest known key within edit distance 2 (or a third of the key), if any. */
-export function suggest(key: string, known: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestD = Infinity;
-  for (const k of known) {
-    const d = editDistance(key.toLowerCase(), k.toLowerCase());
-    if (d < bestD) {
-      bestD = d;
-      best = k;
-    }
-  }
-  const limit = Math.max(2, Math.floor(key.length / 3));
-  return bestD <= limit ? best : undefined;
-}
-
-function editDistance(a: string, b: string): number {
-  const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0]!;
-    prev[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = prev[j]!;
-      prev[j] = Math.min(prev[j]! + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = tmp;
-    }
-  }
-  return prev[b.length]!;
 }

@@ -26,6 +26,7 @@ import {
 } from "yaml";
 import { error, type Diagnostic, type Position, type TopologyPath } from "../diagnostics.js";
 import { MAX_ALIAS_COUNT, MAX_FILE_BYTES, MAX_NESTING_DEPTH, MAX_YAML_ERRORS } from "./limits.js";
+import { indentationMistakes } from "./indentation.js";
 import { shown } from "./shown.js";
 
 export interface Loaded {
@@ -87,8 +88,7 @@ export function loadYaml(text: string, opts: LoadOptions = {}): Loaded {
 
   const doc = compose(tokens, text.length);
   const locate = (path: TopologyPath, atKey = false): Position => pos(offsetOf(doc, path, atKey));
-  const diagnostics = syntaxErrors(doc.errors, pos, opts.quiet === true);
-  if (diagnostics.length > 0) return { value: undefined, diagnostics, locate };
+  if (doc.errors.length > 0) return { value: undefined, diagnostics: syntaxDiagnostics(text, { doc, pos }, opts.quiet === true), locate };
 
   const keyProblems = nonStringKeys(doc, pos, opts.quiet === true);
   if (keyProblems.length > 0) return { value: undefined, diagnostics: keyProblems, locate };
@@ -149,22 +149,73 @@ function compose(tokens: readonly CST.Token[], end: number): Document.Parsed {
   return doc;
 }
 
-function syntaxErrors(errors: readonly YAMLError[], pos: (offset: number) => Position, quiet: boolean): Diagnostic[] {
+interface Composed {
+  readonly doc: Document.Parsed;
+  readonly pos: (offset: number) => Position;
+}
+
+/** Parses a text again (for the indentation repairs); undefined when it nests too deep. */
+function reparse(text: string): (Composed & { errors: readonly YAMLError[]; lineOf: (offset: number) => number }) | undefined {
+  const lc = new LineCounter();
+  const tokens = syntaxTree(text, lc);
+  if (!Array.isArray(tokens)) return undefined;
+  const doc = compose(tokens, text.length);
+  const pos = (offset: number): Position => ({ line: lc.linePos(offset).line, col: lc.linePos(offset).col });
+  return { doc, pos, errors: doc.errors, lineOf: (o) => pos(o).line };
+}
+
+/** Indentation mistakes one each, then what else is wrong, at most MAX_YAML_ERRORS lines. */
+function syntaxDiagnostics(text: string, first: Composed, quiet: boolean): Diagnostic[] {
+  const start = { ...first, errors: first.doc.errors, lineOf: (o: number) => first.pos(o).line };
+  // Each repair parses the text again: bounded to texts a person writes (a
+  // thousand hosts is 40 KiB), so a hostile megabyte costs one parse only.
+  const repairs = text.length <= 256 * 1024 ? MAX_YAML_ERRORS : 0;
+  const { mistakes, parsed } = indentationMistakes(text, start, reparse, repairs);
+  const out: Diagnostic[] = mistakes.map((m) => ({ ...error("yaml-indentation", [], m.message), pos: m.pos }));
+  // Positions of the other errors are in the re-indented text: only leading spaces changed, lines did not.
+  return [...out, ...syntaxErrors(parsed.errors, parsed, quiet, MAX_YAML_ERRORS - out.length)];
+}
+
+function syntaxErrors(errors: readonly YAMLError[], at: Composed, quiet: boolean, max: number): Diagnostic[] {
   const out: Diagnostic[] = [];
-  for (const e of errors.slice(0, MAX_YAML_ERRORS)) {
+  for (const e of errors.slice(0, max)) {
     const code = yamlCodes[e.code] ?? "yaml-syntax";
-    out.push({ ...error(code, [], syntaxMessage(e, quiet)), pos: pos(e.pos[0]) });
+    out.push({ ...error(code, [], syntaxMessage(e, quiet, at)), pos: at.pos(e.pos[0]) });
   }
-  if (errors.length > MAX_YAML_ERRORS) {
-    const next = errors[MAX_YAML_ERRORS]!;
-    const message = `${errors.length - MAX_YAML_ERRORS} more YAML error(s) not shown; fix the first ones and try again`;
-    out.push({ ...error("yaml-syntax", [], message), pos: pos(next.pos[0]) });
+  if (errors.length > max) {
+    const next = errors[max]!;
+    const message = `${errors.length - max} more YAML error(s) not shown; fix the first ones and try again`;
+    out.push({ ...error("yaml-syntax", [], message), pos: at.pos(next.pos[0]) });
   }
   return out;
 }
 
-function syntaxMessage(e: YAMLError, quiet: boolean): string {
-  if (e.code === "DUPLICATE_KEY") return "duplicate key in mapping";
+/** "duplicate key 'lb1'; first at line 13": the key (unless quiet) and where it was first given. */
+function duplicateMessage(e: YAMLError, quiet: boolean, at: Composed): string {
+  let found: { key: string; line: number } | undefined;
+  visit(at.doc, {
+    Map(_, map) {
+      const seen = new Map<string, number>();
+      for (const pair of map.items) {
+        const k = keyText(pair.key);
+        const offset = rangeStart(pair.key);
+        if (k === undefined || offset === undefined) continue;
+        const earlier = seen.get(k);
+        if (earlier !== undefined && offset === e.pos[0]) {
+          found = { key: k, line: at.pos(earlier).line };
+          return visit.BREAK;
+        }
+        if (earlier === undefined) seen.set(k, offset);
+      }
+      return undefined;
+    },
+  });
+  if (found === undefined) return "duplicate key in mapping";
+  return quiet ? `duplicate key; first given at line ${found.line}` : `duplicate key '${shown(found.key)}'; first given at line ${found.line}`;
+}
+
+function syntaxMessage(e: YAMLError, quiet: boolean, at: Composed): string {
+  if (e.code === "DUPLICATE_KEY") return duplicateMessage(e, quiet, at);
   if (e.code === "MULTIPLE_DOCS") return "the file holds more than one YAML document";
   if (quiet) return `not valid YAML here (${e.code})`;
   const first = (e.message.split("\n")[0] ?? e.message).replace(/ at line \d+, column \d+:?$/, "").trim();
