@@ -6,7 +6,7 @@ import { hasErrors } from "../diagnostics.js";
 import type { Graph, Host } from "../graph/model.js";
 import { cryptoRandom, defaultSecretsPath, readSecretsFile, writeSecretsFile } from "../io/secrets-file.js";
 import { planHosts } from "../render/plan.js";
-import { sh } from "../render/quote.js";
+import { sh } from "../render/common/quote.js";
 import type { HostFile, HostPlan } from "../render/types.js";
 import { completeSecrets, type Secrets } from "../secrets.js";
 import { bundle, bundleFiles } from "../../targets/bundle/index.js";

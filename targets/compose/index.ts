@@ -5,9 +5,10 @@
 //   images/<kind>/Dockerfile         one image per kind of host (images.ts)
 //   hosts/<host>/<path>              files bind-mounted read-only at <path>
 //   secrets/<host>/<path>            restricted files, compose secrets, 0600 on disk
+import { generatedBy } from "../../src/render/common/header.js";
 import { Document } from "yaml";
 import type { Graph } from "../../src/graph/model.js";
-import { generatedBy } from "../../src/render/nginx-main.js";
+
 import type { HostPlan } from "../../src/render/types.js";
 import { fastYaml } from "../shared/yaml.js";
 import type { OutFile, Target } from "../types.js";

@@ -12,10 +12,11 @@
 // systemd's Type=notify waits for that, supervisord cannot). Only when every
 // step is done does it write the marker the healthcheck requires, so
 // `service_healthy` on another host means "its bootstraps are done".
+import { generatedBy } from "../../src/render/common/header.js";
 import type { Graph, Host } from "../../src/graph/model.js";
 import { rolesOf } from "../../src/graph/model.js";
-import { generatedBy } from "../../src/render/nginx-main.js";
-import { sh } from "../../src/render/quote.js";
+
+import { sh } from "../../src/render/common/quote.js";
 import type { FileKind, HostFile, HostPlan, ServiceSpec } from "../../src/render/types.js";
 import { renderComposeTemplate } from "./template.js";
 

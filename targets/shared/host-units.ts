@@ -4,10 +4,11 @@
 // own units carry their ordering themselves). Both targets install the same
 // extra files, so a host booted from user-data and a host installed from the
 // bundle start the same units in the same order at every boot.
+import { generatedBy } from "../../src/render/common/header.js";
 import type { Graph } from "../../src/graph/model.js";
-import { generatedBy } from "../../src/render/nginx-main.js";
+
 import { healthFile, HEALTH_SCRIPT } from "./health.js";
-import { unitFile, type UnitEntry } from "../../src/render/systemd-unit.js";
+import { unitFile, type UnitEntry } from "../../src/render/common/systemd-unit.js";
 import { file, type HostFile, type HostPlan, type ServiceSpec } from "../../src/render/types.js";
 
 export const TARGET_UNIT = "hacompile.target";

@@ -2,7 +2,7 @@
 // (../host.ts): they power machines off and on, cut power, kill processes and
 // look at what a user sees. None does for the stack what it must do for itself.
 import type { Graph } from "../../graph/model.js";
-import { sh as quote } from "../../render/quote.js";
+import { sh as quote } from "../../render/common/quote.js";
 import { sleep, waitFor } from "../exec.js";
 import type { HostLab, LabHost } from "../host.js";
 import { hostOf } from "../host.js";

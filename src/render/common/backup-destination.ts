@@ -3,7 +3,7 @@
 // refuse to run when it is not a mount point, so a missing mount never fills
 // the host's own disk with copies that die with it); without it, a folder on
 // the host itself, as before.
-import type { Graph } from "../graph/model.js";
+import type { Graph } from "../../graph/model.js";
 
 export interface BackupDestination {
   /** The folder the copies go into (one per database or volume). */

@@ -10,7 +10,7 @@ export type TemplateFn = (data: object) => string;
 /**
  * Strict mode, no `with`, data as `v`. No HTML escaping: these are config
  * files, and every value is quoted for its own language by
- * src/render/quote.ts before it reaches a template. No compileDebug: it only
+ * src/render/common/quote.ts before it reaches a template. No compileDebug: it only
  * adds line bookkeeping to every statement (renderTemplate names the
  * template in the error instead).
  */
@@ -19,11 +19,11 @@ export const EJS_OPTIONS = { strict: true, _with: false, localsName: "v", compil
 /** `<%= x %>` writes String(x). */
 export const escapeFn = (s: unknown): string => String(s);
 
-// From dist/src/render/ back to the package root.
-const ROOT = new URL("../../../", import.meta.url);
+// From dist/src/render/common/ back to the package root.
+const ROOT = new URL("../../../../", import.meta.url);
 
 /**
- * `path` is relative to the package root, e.g. "src/render/templates/x.ejs".
+ * `path` is relative to the package root, e.g. "src/render/nginx/lb-nginx.conf.ejs".
  * The function is built from the same body the bundle embeds, so both run
  * the same code (and skip ejs's per-call copy of the data).
  */

@@ -4,7 +4,11 @@ import { compiledTemplate, type TemplateFn } from "./compiled-templates.js";
 
 export type RenderTemplate = (name: string, data: object) => string;
 
-/** A renderer for the templates in `dir` (relative to the package root). */
+/**
+ * A renderer for the templates in `dir` (relative to the package root):
+ * each service folder under src/render/ and each target keeps its templates
+ * beside its code and makes its own renderer for them.
+ */
 export function templateRenderer(dir: string): RenderTemplate {
   const cache = new Map<string, TemplateFn>();
   return (name, data) => {
@@ -20,5 +24,3 @@ export function templateRenderer(dir: string): RenderTemplate {
     }
   };
 }
-
-export const renderTemplate: RenderTemplate = templateRenderer("src/render/templates");

@@ -3,10 +3,11 @@
 // load balancer killed with kill -9, that left keepalived's VIP on the dead
 // host's interface beside the backup's (two holders) for good, as
 // `hacompile lab test` showed. A drop-in restarts them after a failure.
-import type { Graph } from "../graph/model.js";
-import { generatedBy } from "./nginx-main.js";
+import { generatedBy } from "./header.js";
+import type { Graph } from "../../graph/model.js";
+
 import { unitFile } from "./systemd-unit.js";
-import { file, type HostFile } from "./types.js";
+import { file, type HostFile } from "../types.js";
 
 export const RESTART_DROP_IN = "hacompile-restart.conf";
 

@@ -2,12 +2,16 @@
 // IP is an API call made by a notify script. While MASTER, a timer re-asserts
 // the assignment, so a call lost to an API error or a boot-time race is
 // repaired within a minute.
-import { hasRole, type Graph, type Host } from "../graph/model.js";
-import { renderTemplate } from "./ejs.js";
-import { generatedBy } from "./nginx-main.js";
-import { sh } from "./quote.js";
-import { unitFile } from "./systemd-unit.js";
-import { file, type Contribution, type HostFile, type Renderer, type RenderContext, type ServiceSpec } from "./types.js";
+import { generatedBy } from "../common/header.js";
+import { hasRole, type Graph, type Host } from "../../graph/model.js";
+import { templateRenderer } from "../common/ejs.js";
+
+import { sh } from "../common/quote.js";
+import { unitFile } from "../common/systemd-unit.js";
+import { file, type Contribution, type HostFile, type Renderer, type RenderContext, type ServiceSpec } from "../types.js";
+
+/** This service's templates, beside its renderers. */
+const renderTemplate = templateRenderer("src/render/keepalived");
 
 export const DO_ASSIGN_SCRIPT = "/usr/local/sbin/hacompile-do-assign";
 export const VRRP_STATE_SCRIPT = "/usr/local/sbin/hacompile-vrrp-state";

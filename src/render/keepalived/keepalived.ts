@@ -1,14 +1,18 @@
 // keepalived on every load balancer: one VRRP instance that elects which LB
 // serves. In vrrp mode it moves the VIP itself; in digitalocean mode its
 // notify scripts (do-failover.ts) move the provider's reserved IP.
-import { hostByName, rolesOf, type Failover, type Graph, type Host, type Vrrp } from "../graph/model.js";
+import { generatedBy } from "../common/header.js";
+import { hostByName, rolesOf, type Failover, type Graph, type Host, type Vrrp } from "../../graph/model.js";
 import { DO_ASSIGN_SCRIPT, placeholderVip, VRRP_STATE_SCRIPT } from "./do-failover.js";
-import { renderTemplate } from "./ejs.js";
-import { generatedBy } from "./nginx-main.js";
-import { kad, sh } from "./quote.js";
-import { restartDropIn } from "./restart.js";
-import { unitFile } from "./systemd-unit.js";
-import { file, type Contribution, type HostFile, type Renderer, type RenderContext, type ServiceSpec, type SystemUser } from "./types.js";
+import { templateRenderer } from "../common/ejs.js";
+
+import { kad, sh } from "../common/quote.js";
+import { restartDropIn } from "../common/restart.js";
+import { unitFile } from "../common/systemd-unit.js";
+import { file, type Contribution, type HostFile, type Renderer, type RenderContext, type ServiceSpec, type SystemUser } from "../types.js";
+
+/** This service's templates, beside its renderers. */
+const renderTemplate = templateRenderer("src/render/keepalived");
 
 export const KEEPALIVED_CONF_PATH = "/etc/keepalived/keepalived.conf";
 export const CHECK_NGINX_SCRIPT = "/usr/local/sbin/hacompile-check-nginx";

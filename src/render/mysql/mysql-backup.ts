@@ -3,14 +3,18 @@
 // there is no replica). A timer runs a script that takes a consistent copy
 // into a timestamped folder, makes it restorable, and keeps the newest few,
 // on the topology's backup destination off the host when it names one.
-import type { Graph, Host } from "../graph/model.js";
-import { backupDestination } from "./backup-destination.js";
-import { renderTemplate } from "./ejs.js";
+import { generatedByRebuild } from "../common/header.js";
+import type { Graph, Host } from "../../graph/model.js";
+import { backupDestination } from "../common/backup-destination.js";
+import { templateRenderer } from "../common/ejs.js";
 import { BOOTSTRAP_SERVICE, BOOTSTRAP_UNIT } from "./mysql-bootstrap.js";
-import { dbPlacement, generatedBy, type DbPlacement } from "./mysql-config.js";
-import { sh } from "./quote.js";
-import { unitFile } from "./systemd-unit.js";
-import { file, type HostFile, type Renderer, type ServiceSpec } from "./types.js";
+import { dbPlacement, type DbPlacement } from "./mysql-config.js";
+import { sh } from "../common/quote.js";
+import { unitFile } from "../common/systemd-unit.js";
+import { file, type HostFile, type Renderer, type ServiceSpec } from "../types.js";
+
+/** This service's templates, beside its renderers. */
+const renderTemplate = templateRenderer("src/render/mysql");
 
 export const BACKUP_SCRIPT = "/usr/local/sbin/hacompile-db-backup";
 export const BACKUP_UNIT = "hacompile-db-backup.service";
@@ -43,7 +47,7 @@ function backupHost(p: DbPlacement): string {
 function backupScript(graph: Graph, host: Host, p: DbPlacement): HostFile {
   const dest = backupDestination(graph, "db", p.db.name);
   const content = renderTemplate(`mysql-backup-${p.facts.engine}.sh.ejs`, {
-    header: generatedBy(graph),
+    header: generatedByRebuild(graph),
     what: `Database '${p.db.name}' (${p.facts.engine}) on ${host.name}, the ${p.role}.`,
     root: sh(dest.root),
     mountPoint: dest.mountPoint === undefined ? "" : sh(dest.mountPoint),
@@ -82,7 +86,7 @@ function backupUnit(graph: Graph, p: DbPlacement): HostFile {
         ],
       ],
     ],
-    `${generatedBy(graph)}\nStarted by ${BACKUP_TIMER}.`,
+    `${generatedByRebuild(graph)}\nStarted by ${BACKUP_TIMER}.`,
   );
   return file(`/etc/systemd/system/${BACKUP_UNIT}`, content, "systemd", BACKUP_SERVICE);
 }
@@ -102,7 +106,7 @@ function backupTimer(graph: Graph, p: DbPlacement): HostFile {
       ],
       ["Install", [["WantedBy", "timers.target"]]],
     ],
-    generatedBy(graph),
+    generatedByRebuild(graph),
   );
   return file(`/etc/systemd/system/${BACKUP_TIMER}`, content, "systemd", BACKUP_SERVICE);
 }

@@ -10,15 +10,19 @@
 // both threads run.
 // Passwords live only in root-only files fed to the client on stdin or read
 // through --defaults-file, never on a command line.
+import { generatedByRebuild } from "../common/header.js";
 import { createHash } from "node:crypto";
-import type { Database, Graph, Host } from "../graph/model.js";
-import type { DatabaseSecrets } from "../secrets.js";
-import { renderTemplate } from "./ejs.js";
-import { lagPrivilege } from "./hyperdb.js";
-import { cnfValue, dbPlacement, generatedBy, type DbPlacement, type EngineFacts } from "./mysql-config.js";
-import { sh, sqlIdent, sqlString } from "./quote.js";
-import { unitFile } from "./systemd-unit.js";
-import { file, type HostFile, type Renderer, type ServiceSpec } from "./types.js";
+import type { Database, Graph, Host } from "../../graph/model.js";
+import type { DatabaseSecrets } from "../../secrets.js";
+import { templateRenderer } from "../common/ejs.js";
+import { lagPrivilege } from "../wordpress/hyperdb.js";
+import { cnfValue, dbPlacement, type DbPlacement, type EngineFacts } from "./mysql-config.js";
+import { sh, sqlIdent, sqlString } from "../common/quote.js";
+import { unitFile } from "../common/systemd-unit.js";
+import { file, type HostFile, type Renderer, type ServiceSpec } from "../types.js";
+
+/** This service's templates, beside its renderers. */
+const renderTemplate = templateRenderer("src/render/mysql");
 
 export const BOOTSTRAP_SCRIPT = "/usr/local/sbin/hacompile-db-bootstrap";
 export const BOOTSTRAP_UNIT = "hacompile-db-bootstrap.service";
@@ -106,7 +110,7 @@ function primarySql(graph: Graph, host: Host, p: DbPlacement, pw: DatabaseSecret
   // another after a promotion, and the accounts are replicated to all.
   const memberAddresses = [db.primary.address, ...db.replicas.map((r) => r.address)];
   const content = renderTemplate("mysql-bootstrap-primary.sql.ejs", {
-    header: generatedBy(graph),
+    header: generatedByRebuild(graph),
     what: `Database '${db.name}' (${p.facts.engine}): run on the primary ${host.name} by ${BOOTSTRAP_SCRIPT}.`,
     schema: sqlIdent(db.schema),
     grantDatabase: grantDatabase(db.schema),
@@ -154,7 +158,7 @@ function replicationOptions(p: DbPlacement, pw: DatabaseSecrets): string[] {
 function replicaSql(graph: Graph, host: Host, p: DbPlacement, pw: DatabaseSecrets): HostFile {
   const mysql = p.facts.engine === "mysql";
   const content = renderTemplate("mysql-bootstrap-replica.sql.ejs", {
-    header: generatedBy(graph),
+    header: generatedByRebuild(graph),
     what: `Database '${p.db.name}' (${p.facts.engine}): run on the replica ${host.name} by ${BOOTSTRAP_SCRIPT}.`,
     change: mysql ? "CHANGE REPLICATION SOURCE TO" : "CHANGE MASTER TO",
     options: replicationOptions(p, pw),
@@ -166,7 +170,7 @@ function replicaSql(graph: Graph, host: Host, p: DbPlacement, pw: DatabaseSecret
 /** The replication account's login to the primary, for the readiness probe. */
 function primaryClientCnf(graph: Graph, p: DbPlacement, pw: DatabaseSecrets): HostFile {
   const content = renderTemplate("mysql-bootstrap-client.cnf.ejs", {
-    header: generatedBy(graph),
+    header: generatedByRebuild(graph),
     host: cnfValue(p.db.primary.address),
     port: p.db.port,
     user: cnfValue(p.db.replicationUser),
@@ -195,7 +199,7 @@ function statusWords(f: EngineFacts): Record<string, string> {
 function bootstrapScript(graph: Graph, host: Host, p: DbPlacement): HostFile {
   const replica = p.role === "replica";
   const content = renderTemplate("mysql-bootstrap.sh.ejs", {
-    header: generatedBy(graph),
+    header: generatedByRebuild(graph),
     what: `Database '${p.db.name}' (${p.facts.engine}), ${p.role} on ${host.name}.`,
     replica,
     engine: p.facts.engine,
@@ -244,7 +248,7 @@ function bootstrapUnit(graph: Graph, host: Host, p: DbPlacement): HostFile {
       ],
       ["Install", [["WantedBy", `multi-user.target ${daemon}`]]],
     ],
-    `${generatedBy(graph)}\nRuns at every start of ${daemon}: the script converges and does nothing when all is in place.`,
+    `${generatedByRebuild(graph)}\nRuns at every start of ${daemon}: the script converges and does nothing when all is in place.`,
   );
   return file(`/etc/systemd/system/${BOOTSTRAP_UNIT}`, content, "systemd", BOOTSTRAP_SERVICE);
 }

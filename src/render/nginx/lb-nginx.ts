@@ -1,11 +1,15 @@
 // The load balancers' nginx: one upstream per routed pool, prefix routing,
 // optional TLS, and a localhost health server that keepalived probes.
-import { hasRole, type Graph, type Host, type Pool, type Route } from "../graph/model.js";
-import { renderTemplate } from "./ejs.js";
-import { generatedBy, NGINX_INCLUDE_DIR } from "./nginx-main.js";
-import { ngx } from "./quote.js";
-import { LB_READ_TIMEOUT_SECONDS } from "./timeouts.js";
-import { file, type Contribution, type Renderer, type RenderContext } from "./types.js";
+import { generatedBy } from "../common/header.js";
+import { hasRole, type Graph, type Host, type Pool, type Route } from "../../graph/model.js";
+import { templateRenderer } from "../common/ejs.js";
+import { NGINX_INCLUDE_DIR } from "./nginx-main.js";
+import { ngx } from "../common/quote.js";
+import { LB_READ_TIMEOUT_SECONDS } from "../common/timeouts.js";
+import { file, type Contribution, type Renderer, type RenderContext } from "../types.js";
+
+/** This service's templates, beside its renderers. */
+const renderTemplate = templateRenderer("src/render/nginx");
 
 export const LB_CONF_PATH = `${NGINX_INCLUDE_DIR}/lb.conf`;
 /** certbot --webroot -w points here; challenges are served over plain HTTP even when HTTP redirects. */

@@ -6,13 +6,17 @@
 // prefix). A response names the host in X-Served-By, and the health
 // endpoint answers, only to the load balancers, the admin network and the
 // host itself: to anyone else they would reveal internal host names.
-import type { Graph, Host, Pool } from "../graph/model.js";
-import { renderTemplate } from "./ejs.js";
-import { VOLUME_MARKER } from "./gluster-client.js";
-import { FASTCGI_READ_TIMEOUT_SECONDS, FPM_PING_PATH, FPM_STATUS_PATH, fpmSocket } from "./php-fpm.js";
-import { html, ngx } from "./quote.js";
-import { file, type Contribution, type HostFile, type RenderContext, type Renderer } from "./types.js";
-import { PEER_ADDR_PARAM, WP_CODE_DIR, WP_CONTENT_DIR, generatedBy, lbTrustedAddresses, poolPrefix, webPoolsOf } from "./wordpress.js";
+import { generatedByFor } from "../common/header.js";
+import type { Graph, Host, Pool } from "../../graph/model.js";
+import { templateRenderer } from "../common/ejs.js";
+import { VOLUME_MARKER } from "../gluster/gluster-client.js";
+import { FASTCGI_READ_TIMEOUT_SECONDS, FPM_PING_PATH, FPM_STATUS_PATH, fpmSocket } from "../php-fpm/php-fpm.js";
+import { html, ngx } from "../common/quote.js";
+import { file, type Contribution, type HostFile, type RenderContext, type Renderer } from "../types.js";
+import { PEER_ADDR_PARAM, WP_CODE_DIR, WP_CONTENT_DIR, lbTrustedAddresses, poolPrefix, webPoolsOf } from "../wordpress/wordpress.js";
+
+/** This service's templates, beside its renderers. */
+const renderTemplate = templateRenderer("src/render/nginx");
 
 export const WEB_CONF_DIR = "/etc/nginx/hacompile";
 /**
@@ -93,7 +97,7 @@ function poolVar(prefix: string, pool: Pool): string {
 function common(graph: Graph, host: Host, pool: Pool, prefixes: readonly string[], loopback: boolean): Common {
   const addr = `${ngx(host.address)}:${pool.port}`;
   return {
-    header: generatedBy(graph, `web pool ${pool.name} (${pool.app}) on ${host.name}`),
+    header: generatedByFor(graph, `web pool ${pool.name} (${pool.app}) on ${host.name}`),
     insiders: insiders(graph, host).map((e) => ({ match: ngx(e.match), who: e.who })),
     insiderVar: poolVar("hacompile_insider", pool),
     servedByVar: poolVar("hacompile_served_by", pool),
@@ -151,7 +155,7 @@ function staticConf(graph: Graph, host: Host, pool: Pool): string {
 /** A page that says which pool and which host answered, so the lab can tell hosts apart. */
 function staticIndex(graph: Graph, host: Host, pool: Pool): HostFile {
   const content = renderTemplate("web-nginx-index.html.ejs", {
-    header: generatedBy(graph, `static pool ${pool.name} on ${host.name}`),
+    header: generatedByFor(graph, `static pool ${pool.name} on ${host.name}`),
     pool: pool.name,
     host: host.name,
     title: html(graph.site.title),

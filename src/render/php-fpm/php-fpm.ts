@@ -1,12 +1,13 @@
 // php-fpm (Debian php8.2-fpm) for a host's WordPress pool: one fpm pool named
 // after the hacompile pool, on its own socket, with PHP's body limits taken
 // from the same site.uploadMaxMb as nginx's client_max_body_size.
-import { rolesOf, type Graph, type Host, type Pool } from "../graph/model.js";
-import { renderTemplate } from "./ejs.js";
-import { restartDropIn } from "./restart.js";
-import { DB_CONNECT_TIMEOUT_SECONDS, PHP_TERMINATE_SECONDS } from "./timeouts.js";
-import { file, type Contribution, type HostFile, type RenderContext, type Renderer, type ServiceSpec } from "./types.js";
-import { generatedBy, wordpressPoolOf } from "./wordpress.js";
+import { generatedByFor } from "../common/header.js";
+import { rolesOf, type Graph, type Host, type Pool } from "../../graph/model.js";
+import { templateRenderer } from "../common/ejs.js";
+import { restartDropIn } from "../common/restart.js";
+import { DB_CONNECT_TIMEOUT_SECONDS, PHP_TERMINATE_SECONDS } from "../common/timeouts.js";
+import { file, type Contribution, type HostFile, type RenderContext, type Renderer, type ServiceSpec } from "../types.js";
+import { wordpressPoolOf } from "../wordpress/wordpress.js";
 
 export const FPM_POOL_DIR = "/etc/php/8.2/fpm/pool.d";
 export const FPM_PING_PATH = "/fpm-ping";
@@ -25,7 +26,10 @@ export function fpmSocket(pool: Pool): string {
  */
 const PM = { maxChildren: 16, startServers: 4, minSpare: 2, maxSpare: 6, maxRequests: 500 } as const;
 
-export { FASTCGI_READ_TIMEOUT_SECONDS } from "./timeouts.js";
+export { FASTCGI_READ_TIMEOUT_SECONDS } from "../common/timeouts.js";
+
+/** This service's templates, beside its renderers. */
+const renderTemplate = templateRenderer("src/render/php-fpm");
 
 /**
  * PHP's limits agree with nginx: client_max_body_size (LB and web) is the
@@ -46,7 +50,7 @@ function phpLimits(graph: Graph): [string, string][] {
 
 function poolFile(graph: Graph, host: Host, pool: Pool): HostFile {
   const content = renderTemplate("php-fpm-pool.conf.ejs", {
-    header: generatedBy(graph, `php-fpm pool for WordPress pool ${pool.name} on ${host.name}`),
+    header: generatedByFor(graph, `php-fpm pool for WordPress pool ${pool.name} on ${host.name}`),
     name: pool.name,
     user: WEB_USER,
     socket: fpmSocket(pool),
@@ -69,7 +73,7 @@ function poolFile(graph: Graph, host: Host, pool: Pool): HostFile {
  * package upgrades must keep it (dpkg --force-confold).
  */
 function wwwConf(graph: Graph): HostFile {
-  const content = renderTemplate("php-fpm-www.conf.ejs", { header: generatedBy(graph, "Debian's default pool, disabled") });
+  const content = renderTemplate("php-fpm-www.conf.ejs", { header: generatedByFor(graph, "Debian's default pool, disabled") });
   return file(`${FPM_POOL_DIR}/www.conf`, content, "php-fpm", "php-fpm");
 }
 

@@ -2,12 +2,13 @@
 // any: nginx binds the VIP on every LB, also on the backups that do not hold
 // it, which Linux refuses unless non-local binds are allowed; and short TCP
 // keepalive timers notice a web host that vanished under a request.
-import { hasRole, type Graph, type Host } from "../graph/model.js";
-import { absentBindReason, UPSTREAM_TCP_KEEPALIVE } from "./lb-nginx.js";
-import { generatedBy } from "./nginx-main.js";
+import { generatedBy } from "../common/header.js";
+import { hasRole, type Graph, type Host } from "../../graph/model.js";
+import { absentBindReason, UPSTREAM_TCP_KEEPALIVE } from "../nginx/lb-nginx.js";
+
 import { SYSCTL_SERVICE, SYSCTL_UNIT } from "./sysctl-service.js";
-import { unitFile } from "./systemd-unit.js";
-import { file, type Contribution, type HostFile, type Renderer, type RenderContext, type ServiceSpec } from "./types.js";
+import { unitFile } from "../common/systemd-unit.js";
+import { file, type Contribution, type HostFile, type Renderer, type RenderContext, type ServiceSpec } from "../types.js";
 
 export { SYSCTL_SERVICE, SYSCTL_UNIT };
 export const SYSCTL_PATH = "/etc/sysctl.d/60-hacompile.conf";

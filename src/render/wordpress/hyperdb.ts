@@ -3,12 +3,16 @@
 // primary and the replicas, skipping a replica that lags or has stopped
 // replicating. HyperDB's db.php is neither ours nor in Debian, so an install
 // script fetches it (pinned, hash-checked) or copies a file the admin names.
-import type { Database, Graph, Host } from "../graph/model.js";
-import { renderTemplate } from "./ejs.js";
-import { php, sh } from "./quote.js";
-import { unitFile } from "./systemd-unit.js";
-import { file, type Contribution, type HostFile, type RenderContext, type Renderer, type ServiceSpec } from "./types.js";
-import { DB_CONFIG_PATH, WP_CONTENT_DIR, databaseOf, generatedBy, wordpressPoolOf } from "./wordpress.js";
+import { generatedByFor } from "../common/header.js";
+import type { Database, Graph, Host } from "../../graph/model.js";
+import { templateRenderer } from "../common/ejs.js";
+import { php, sh } from "../common/quote.js";
+import { unitFile } from "../common/systemd-unit.js";
+import { file, type Contribution, type HostFile, type RenderContext, type Renderer, type ServiceSpec } from "../types.js";
+import { DB_CONFIG_PATH, WP_CONTENT_DIR, databaseOf, wordpressPoolOf } from "./wordpress.js";
+
+/** This service's templates, beside its renderers. */
+const renderTemplate = templateRenderer("src/render/wordpress");
 
 export const INSTALL_SCRIPT = "/usr/local/sbin/hacompile-install-hyperdb";
 const INSTALL_UNIT = "hacompile-install-hyperdb.service";
@@ -79,7 +83,7 @@ function dbConfig(ctx: RenderContext, host: Host, db: Database): HostFile {
   if (password === undefined) throw new Error(`secrets invariant: no secrets for database ${db.name}`);
   const q = lagQuery(db);
   const content = renderTemplate("hyperdb-db-config.php.ejs", {
-    header: generatedBy(graph, `HyperDB servers of database ${db.name}, on ${host.name}`),
+    header: generatedByFor(graph, `HyperDB servers of database ${db.name}, on ${host.name}`),
     lagThreshold: String(LAG_THRESHOLD_SECONDS),
     databases: [
       dbEntry(db, password, db.primary.address, 1, `primary ${db.primary.host}: writes, and reads`),
@@ -94,7 +98,7 @@ function dbConfig(ctx: RenderContext, host: Host, db: Database): HostFile {
 
 function installScript(graph: Graph): HostFile {
   const content = renderTemplate("hyperdb-install.sh.ejs", {
-    header: generatedBy(graph, "installs HyperDB's db.php"),
+    header: generatedByFor(graph, "installs HyperDB's db.php"),
     dest: sh(`${WP_CONTENT_DIR}/db.php`),
     version: sh(HYPERDB_VERSION),
     url: sh(HYPERDB_URL),
@@ -129,7 +133,7 @@ function installUnit(graph: Graph): HostFile {
       ],
       ["Install", [["WantedBy", "multi-user.target"]]],
     ],
-    generatedBy(graph, "HyperDB install step"),
+    generatedByFor(graph, "HyperDB install step"),
   );
   return file(`/etc/systemd/system/${INSTALL_UNIT}`, content, "systemd", "install-hyperdb");
 }

@@ -6,14 +6,18 @@
 // Debian bookworm); a shell wrapper retries it while the database is not
 // reachable yet, bounded. Installing is idempotent: an installed site is
 // left as it is.
-import type { Graph, Host, Pool } from "../graph/model.js";
-import { renderTemplate } from "./ejs.js";
-import { WEB_USER } from "./php-fpm.js";
-import { php, sh } from "./quote.js";
-import { DB_CONNECT_TIMEOUT_SECONDS } from "./timeouts.js";
-import { unitFile } from "./systemd-unit.js";
-import { file, type Contribution, type HostFile, type RenderContext, type Renderer, type ServiceSpec } from "./types.js";
-import { WP_CODE_DIR, generatedBy, wordpressPoolOf } from "./wordpress.js";
+import { generatedByFor } from "../common/header.js";
+import type { Graph, Host, Pool } from "../../graph/model.js";
+import { templateRenderer } from "../common/ejs.js";
+import { WEB_USER } from "../php-fpm/php-fpm.js";
+import { php, sh } from "../common/quote.js";
+import { DB_CONNECT_TIMEOUT_SECONDS } from "../common/timeouts.js";
+import { unitFile } from "../common/systemd-unit.js";
+import { file, type Contribution, type HostFile, type RenderContext, type Renderer, type ServiceSpec } from "../types.js";
+import { WP_CODE_DIR, wordpressPoolOf } from "./wordpress.js";
+
+/** This service's templates, beside its renderers. */
+const renderTemplate = templateRenderer("src/render/wordpress");
 
 export const WP_INSTALL_SCRIPT = "/usr/local/sbin/hacompile-wp-install";
 export const WP_INSTALL_PHP = "/usr/local/lib/hacompile/wp-install.php";
@@ -35,7 +39,7 @@ export function installsSite(pool: Pool, host: Host): boolean {
 
 function installPhp(graph: Graph, host: Host, pool: Pool): HostFile {
   const content = renderTemplate("wordpress-install.php.ejs", {
-    header: generatedBy(graph, `installs the WordPress site of pool ${pool.name} on ${host.name}`),
+    header: generatedByFor(graph, `installs the WordPress site of pool ${pool.name} on ${host.name}`),
     domain: php(graph.site.domain),
     codeDir: php(`${WP_CODE_DIR}/`),
     // The title is free text: it reaches PHP as base64, so that no character of it is PHP syntax.
@@ -51,7 +55,7 @@ function installPhp(graph: Graph, host: Host, pool: Pool): HostFile {
 
 function installScript(graph: Graph): HostFile {
   const content = renderTemplate("wordpress-install.sh.ejs", {
-    header: generatedBy(graph, "installs the WordPress site at first boot"),
+    header: generatedByFor(graph, "installs the WordPress site at first boot"),
     program: sh(WP_INSTALL_PHP),
     tries: RETRY.tries,
     delay: RETRY.delaySeconds,
@@ -90,7 +94,7 @@ function installUnit(graph: Graph, pool: Pool): HostFile {
       ],
       ["Install", [["WantedBy", "multi-user.target"]]],
     ],
-    generatedBy(graph, `WordPress install step, pool ${pool.name}`),
+    generatedByFor(graph, `WordPress install step, pool ${pool.name}`),
   );
   return file(`/etc/systemd/system/${WP_INSTALL_UNIT}`, content, "systemd", "wp-install");
 }
