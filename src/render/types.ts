@@ -65,6 +65,15 @@ export interface ServiceSpec {
   readonly schedule?: string;
 }
 
+/**
+ * The timer that runs a periodic oneshot: same name, `.timer`. The renderer
+ * writes it and the targets start and check it, so the name is part of the
+ * contract, here rather than in either side.
+ */
+export function timerUnitOf(s: ServiceSpec): string {
+  return s.unit.replace(/\.service$/, "") + ".timer";
+}
+
 /** What one renderer adds to one host. */
 export interface Contribution {
   readonly files?: readonly HostFile[];

@@ -7,7 +7,6 @@ import { generatedBy } from "../../src/render/common/header.js";
 import { createHash } from "node:crypto";
 import type { Graph } from "../../src/graph/model.js";
 import { templateRenderer } from "../../src/render/common/ejs.js";
-
 import { sh } from "../../src/render/common/quote.js";
 import type { HostFile, HostPlan } from "../../src/render/types.js";
 import { hostUnitFiles, mergeFiles, octal, startUnitOf, TARGET_UNIT, unitsToEnable } from "../shared/host-units.js";

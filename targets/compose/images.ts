@@ -5,7 +5,6 @@
 // systemd target, plus what the container itself needs.
 import { generatedBy } from "../../src/render/common/header.js";
 import type { Graph, Host } from "../../src/graph/model.js";
-
 import { sh } from "../../src/render/common/quote.js";
 import type { HostPlan, SystemUser } from "../../src/render/types.js";
 import { renderComposeTemplate } from "./template.js";

@@ -8,7 +8,6 @@
 import { generatedBy } from "../../src/render/common/header.js";
 import { Document } from "yaml";
 import type { Graph } from "../../src/graph/model.js";
-
 import type { HostPlan } from "../../src/render/types.js";
 import { fastYaml } from "../shared/yaml.js";
 import type { OutFile, Target } from "../types.js";

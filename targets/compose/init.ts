@@ -15,7 +15,6 @@
 import { generatedBy } from "../../src/render/common/header.js";
 import type { Graph, Host } from "../../src/graph/model.js";
 import { rolesOf } from "../../src/graph/model.js";
-
 import { sh } from "../../src/render/common/quote.js";
 import type { FileKind, HostFile, HostPlan, ServiceSpec } from "../../src/render/types.js";
 import { renderComposeTemplate } from "./template.js";

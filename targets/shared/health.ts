@@ -6,10 +6,8 @@
 import { generatedBy } from "../../src/render/common/header.js";
 import type { Graph } from "../../src/graph/model.js";
 import { templateRenderer } from "../../src/render/common/ejs.js";
-
 import { sh } from "../../src/render/common/quote.js";
-import { timerUnitOf } from "./host-units.js";
-import { file, type HostFile, type HostPlan, type ServiceSpec } from "../../src/render/types.js";
+import { file, timerUnitOf, type HostFile, type HostPlan, type ServiceSpec } from "../../src/render/types.js";
 
 /** This target's own templates. */
 const renderTemplate = templateRenderer("targets/shared/templates");

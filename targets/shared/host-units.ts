@@ -6,20 +6,14 @@
 // bundle start the same units in the same order at every boot.
 import { generatedBy } from "../../src/render/common/header.js";
 import type { Graph } from "../../src/graph/model.js";
-
 import { healthFile, HEALTH_SCRIPT } from "./health.js";
 import { unitFile, type UnitEntry } from "../../src/render/common/systemd-unit.js";
-import { file, type HostFile, type HostPlan, type ServiceSpec } from "../../src/render/types.js";
+import { file, timerUnitOf, type HostFile, type HostPlan, type ServiceSpec } from "../../src/render/types.js";
 
 export const TARGET_UNIT = "hacompile.target";
 export const UNIT_DIR = "/etc/systemd/system";
 /** Drop-in name for packaged units; distinct from the renderers' own drop-ins (hacompile-mounts.conf...). */
 export const DROP_IN_NAME = "hacompile.conf";
-
-/** The timer that runs a periodic oneshot: same name, `.timer`. */
-export function timerUnitOf(s: ServiceSpec): string {
-  return s.unit.replace(/\.service$/, "") + ".timer";
-}
 
 /** The unit hacompile.target starts for a service: the timer for periodic ones, not the job itself. */
 export function startUnitOf(s: ServiceSpec): string {

@@ -10,7 +10,6 @@ import { generatedBy } from "../../src/render/common/header.js";
 import type { Graph } from "../../src/graph/model.js";
 import { templateRenderer } from "../../src/render/common/ejs.js";
 import { nftablesDropIn, nftablesTies } from "../../src/render/firewall/firewall.js";
-
 import { sh } from "../../src/render/common/quote.js";
 import { unitFile } from "../../src/render/common/systemd-unit.js";
 import { file, type HostFile, type HostPlan } from "../../src/render/types.js";

@@ -7,7 +7,6 @@
 import { generatedBy } from "../../src/render/common/header.js";
 import { Document, isSeq } from "yaml";
 import type { Graph } from "../../src/graph/model.js";
-
 import { file, type HostFile, type HostPlan, type SystemUser } from "../../src/render/types.js";
 import { hostUnitFiles, mergeFiles, octal, TARGET_UNIT, unitsToEnable } from "../shared/host-units.js";
 import { fastYaml } from "../shared/yaml.js";

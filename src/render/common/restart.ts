@@ -5,7 +5,6 @@
 // `hacompile lab test` showed. A drop-in restarts them after a failure.
 import { generatedBy } from "./header.js";
 import type { Graph } from "../../graph/model.js";
-
 import { unitFile } from "./systemd-unit.js";
 import { file, type HostFile } from "../types.js";
 

@@ -5,7 +5,6 @@
 import { generatedBy } from "../common/header.js";
 import { hasRole, type Graph, type Host } from "../../graph/model.js";
 import { templateRenderer } from "../common/ejs.js";
-
 import { sh } from "../common/quote.js";
 import { unitFile } from "../common/systemd-unit.js";
 import { file, type Contribution, type HostFile, type Renderer, type RenderContext, type ServiceSpec } from "../types.js";

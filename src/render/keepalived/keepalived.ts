@@ -5,7 +5,6 @@ import { generatedBy } from "../common/header.js";
 import { hostByName, rolesOf, type Failover, type Graph, type Host, type Vrrp } from "../../graph/model.js";
 import { DO_ASSIGN_SCRIPT, placeholderVip, VRRP_STATE_SCRIPT } from "./do-failover.js";
 import { templateRenderer } from "../common/ejs.js";
-
 import { kad, sh } from "../common/quote.js";
 import { restartDropIn } from "../common/restart.js";
 import { unitFile } from "../common/systemd-unit.js";

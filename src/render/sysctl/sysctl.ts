@@ -5,7 +5,6 @@
 import { generatedBy } from "../common/header.js";
 import { hasRole, type Graph, type Host } from "../../graph/model.js";
 import { absentBindReason, UPSTREAM_TCP_KEEPALIVE } from "../nginx/lb-nginx.js";
-
 import { SYSCTL_SERVICE, SYSCTL_UNIT } from "./sysctl-service.js";
 import { unitFile } from "../common/systemd-unit.js";
 import { file, type Contribution, type HostFile, type Renderer, type RenderContext, type ServiceSpec } from "../types.js";
