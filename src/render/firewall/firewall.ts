@@ -5,7 +5,6 @@
 import { generatedByRebuild } from "../common/header.js";
 import { hasRole, hostByName, linksTo, type Graph, type Host, type Link } from "../../graph/model.js";
 import { templateRenderer } from "../common/ejs.js";
-import { lbListenAddress } from "../nginx/lb-nginx.js";
 import { unitFile, type UnitEntry } from "../common/systemd-unit.js";
 import { file, type Contribution, type HostFile, type Renderer, type ServiceSpec } from "../types.js";
 
@@ -122,7 +121,7 @@ function buildRules(graph: Graph, host: Host): { sets: NamedSet[]; rules: string
       // no web server on these ports: validate.ts), so no destination there.
       // `socket transparent 0` matches only when a socket will take the
       // packet (nginx listens); otherwise the policy drops it.
-      const listen = g.to === "vip" ? lbListenAddress(graph, host) : host.address;
+      const listen = g.to === "vip" ? host.facts.lbListen : host.address;
       const daddr = listen === undefined ? "" : `ip daddr ${listen} `;
       rule(daddr, { ...g, from: ["client"] }, undefined, dropWhileNotListening(graph, host) ? "socket transparent 0 " : "");
       continue;

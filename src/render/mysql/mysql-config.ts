@@ -4,7 +4,7 @@
 // The helpers exported here (which database a host serves, the engine's
 // names and paths) are shared with mysql-bootstrap and mysql-backup.
 import { generatedByRebuild } from "../common/header.js";
-import type { Database, DbMember, DbRole, Graph, Host } from "../../graph/model.js";
+import { databaseByName, type Database, type DbMember, type Graph, type Host } from "../../graph/model.js";
 import { templateRenderer } from "../common/ejs.js";
 import { file, type HostFile, type Renderer, type ServiceSpec } from "../types.js";
 
@@ -65,16 +65,14 @@ export interface DbPlacement {
   readonly facts: EngineFacts;
 }
 
+/** HostFacts.database (decided while lowering) resolved to the database, the member and the engine's names. */
 export function dbPlacement(graph: Graph, host: Host): DbPlacement | undefined {
-  // DbRole carries both kinds in one type, so rolesOf() cannot narrow it.
-  const role = host.roles.find((r): r is DbRole => r.kind === "db-primary" || r.kind === "db-replica");
-  if (!role) return undefined;
-  const db = graph.databases.find((d) => d.name === role.database);
-  if (!db) throw new Error(`graph invariant: no database ${role.database}`);
-  const primary = role.kind === "db-primary";
-  const self = primary ? db.primary : db.replicas.find((r) => r.host === host.name);
+  const placed = host.facts.database;
+  if (!placed) return undefined;
+  const db = databaseByName(graph, placed.name);
+  const self = placed.role === "primary" ? db.primary : db.replicas.find((r) => r.host === host.name);
   if (!self) throw new Error(`graph invariant: ${host.name} is not a member of database ${db.name}`);
-  return { db, role: primary ? "primary" : "replica", self, facts: engineFacts(db.engine) };
+  return { db, role: placed.role, self, facts: engineFacts(db.engine) };
 }
 
 /**

@@ -40,25 +40,6 @@ const NEXT_UPSTREAM_TIMEOUT = "10s";
 export const UPSTREAM_TCP_KEEPALIVE = { timeSeconds: 2, intervalSeconds: 1, probes: 2 } as const;
 
 /**
- * The address nginx binds for client traffic on load balancer `host`, or
- * undefined for every address. With VRRP the VIP moves between hosts, so
- * every LB binds it (non-local bind). A DigitalOcean reserved IP's traffic
- * arrives on the droplet's anchor IP: binding only that keeps the site off
- * the droplet's own public address, which would bypass the reserved IP. A
- * single LB without failover simply serves on its own addresses.
- */
-export function lbListenAddress(graph: Graph, host: Host): string | undefined {
-  const f = graph.loadBalancer.failover;
-  if (f?.mode === "vrrp") return graph.loadBalancer.vip;
-  if (f?.mode === "digitalocean") {
-    const anchor = f.anchors[host.name];
-    if (anchor === undefined) throw new Error(`graph invariant: no anchor IP for ${host.name}`);
-    return anchor;
-  }
-  return undefined;
-}
-
-/**
  * Why nginx on load balancer `host` may bind an address the host does not
  * hold (net.ipv4.ip_nonlocal_bind), or undefined when it never does: the VIP
  * on a backup; the anchor IP, which the droplet's network setup may bring up
@@ -67,7 +48,7 @@ export function lbListenAddress(graph: Graph, host: Host): string | undefined {
 export function absentBindReason(graph: Graph, host: Host): string | undefined {
   const f = graph.loadBalancer.failover;
   if (f?.mode === "vrrp") return `nginx listens on the VIP ${graph.loadBalancer.vip} before keepalived moves it here.`;
-  if (f?.mode === "digitalocean") return `nginx listens on the anchor IP ${lbListenAddress(graph, host)}, which may come up after nginx starts.`;
+  if (f?.mode === "digitalocean") return `nginx listens on the anchor IP ${host.facts.lbListen}, which may come up after nginx starts.`;
   return undefined;
 }
 
@@ -158,7 +139,8 @@ function listenOn(addr: string | undefined, port: number, ssl: boolean): string 
 }
 
 function serverViews(graph: Graph, host: Host): ServerView[] {
-  const addr = lbListenAddress(graph, host);
+  // The VIP, the anchor IP, or every address (HostFacts.lbListen, decided while lowering).
+  const addr = host.facts.lbListen;
   const { http, https } = graph.ports;
   const tls = graph.loadBalancer.tls;
   if (!tls) return [{ listen: [listenOn(addr, http, false)], acme: false }];

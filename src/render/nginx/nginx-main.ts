@@ -2,7 +2,7 @@
 // web hosts). It holds only process-wide settings; each role's servers live in
 // their own file under /etc/nginx/hacompile/, included from http{}.
 import { generatedBy } from "../common/header.js";
-import { hasRole, type Graph, type Host } from "../../graph/model.js";
+import { hasRole, webPoolOf, type Graph, type Host } from "../../graph/model.js";
 import { templateRenderer } from "../common/ejs.js";
 import { ngx } from "../common/quote.js";
 import { restartDropIn } from "../common/restart.js";
@@ -23,10 +23,6 @@ export const NGINX_INCLUDE_DIR = "/etc/nginx/hacompile";
  * dependency instead of installing apache2.
  */
 export const NGINX_HTTPD_PACKAGE = "nginx";
-
-export function runsNginx(host: Host): boolean {
-  return hasRole(host, "load-balancer") || hasRole(host, "web");
-}
 
 /**
  * nginx refuses to start when a server_name does not fit a hash bucket
@@ -61,7 +57,7 @@ function mainConf(graph: Graph): string {
  * hold, which fails without net.ipv4.ip_nonlocal_bind.
  */
 function nginxService(graph: Graph, host: Host): ServiceSpec {
-  const servesPhp = host.roles.some((r) => r.kind === "web" && graph.pools.find((p) => p.name === r.pool)?.app === "wordpress");
+  const servesPhp = webPoolOf(graph, host)?.app === "wordpress";
   return {
     name: "nginx",
     unit: "nginx.service",
@@ -73,7 +69,7 @@ function nginxService(graph: Graph, host: Host): ServiceSpec {
 }
 
 function render(ctx: RenderContext, host: Host): Contribution {
-  if (!runsNginx(host)) return {};
+  if (!host.facts.runsNginx) return {};
   const service = nginxService(ctx.graph, host);
   return {
     files: [file(NGINX_CONF_PATH, mainConf(ctx.graph), "nginx", "nginx"), restartDropIn(ctx.graph, service.unit, service.name)],

@@ -7,13 +7,13 @@
 // endpoint answers, only to the load balancers, the admin network and the
 // host itself: to anyone else they would reveal internal host names.
 import { generatedByFor } from "../common/header.js";
-import type { Graph, Host, Pool } from "../../graph/model.js";
+import { webPoolOf, type Graph, type Host, type Pool } from "../../graph/model.js";
 import { templateRenderer } from "../common/ejs.js";
 import { VOLUME_MARKER } from "../gluster/gluster-client.js";
 import { FASTCGI_READ_TIMEOUT_SECONDS, FPM_PING_PATH, FPM_STATUS_PATH, fpmSocket } from "../php-fpm/php-fpm.js";
 import { html, ngx } from "../common/quote.js";
 import { file, type Contribution, type HostFile, type RenderContext, type Renderer } from "../types.js";
-import { PEER_ADDR_PARAM, WP_CODE_DIR, WP_CONTENT_DIR, lbTrustedAddresses, poolPrefix, webPoolsOf } from "../wordpress/wordpress.js";
+import { PEER_ADDR_PARAM, WP_CODE_DIR, WP_CONTENT_DIR, lbTrustedAddresses, poolPrefix } from "../wordpress/wordpress.js";
 
 /** This service's templates, beside its renderers. */
 const renderTemplate = templateRenderer("src/render/nginx");
@@ -176,7 +176,8 @@ function poolFiles(graph: Graph, host: Host, pool: Pool): HostFile[] {
 }
 
 function render(ctx: RenderContext, host: Host): Contribution {
-  const files = webPoolsOf(ctx.graph, host).flatMap((p) => poolFiles(ctx.graph, host, p));
+  const pool = webPoolOf(ctx.graph, host);
+  const files = pool ? poolFiles(ctx.graph, host, pool) : [];
   return files.length > 0 ? { files } : {};
 }
 

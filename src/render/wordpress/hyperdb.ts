@@ -4,12 +4,12 @@
 // replicating. HyperDB's db.php is neither ours nor in Debian, so an install
 // script fetches it (pinned, hash-checked) or copies a file the admin names.
 import { generatedByFor } from "../common/header.js";
-import type { Database, Graph, Host } from "../../graph/model.js";
+import { databaseOfPool, type Database, type Graph, type Host } from "../../graph/model.js";
 import { templateRenderer } from "../common/ejs.js";
 import { php, sh } from "../common/quote.js";
 import { unitFile } from "../common/systemd-unit.js";
 import { file, type Contribution, type HostFile, type RenderContext, type Renderer, type ServiceSpec } from "../types.js";
-import { DB_CONFIG_PATH, WP_CONTENT_DIR, databaseOf, wordpressPoolOf } from "./wordpress.js";
+import { DB_CONFIG_PATH, WP_CONTENT_DIR, wordpressPoolOf } from "./wordpress.js";
 
 /** This service's templates, beside its renderers. */
 const renderTemplate = templateRenderer("src/render/wordpress");
@@ -145,7 +145,7 @@ function installService(): ServiceSpec {
 function render(ctx: RenderContext, host: Host): Contribution {
   const pool = wordpressPoolOf(ctx.graph, host);
   if (!pool) return {};
-  const db = databaseOf(ctx.graph, pool);
+  const db = databaseOfPool(ctx.graph, pool);
   return {
     files: [dbConfig(ctx, host, db), installScript(ctx.graph), installUnit(ctx.graph)],
     services: [installService()],

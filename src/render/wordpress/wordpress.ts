@@ -5,7 +5,7 @@
 // the client), kept here so php-fpm, web-nginx and hyperdb import them from
 // one place without an import cycle.
 import { generatedByFor } from "../common/header.js";
-import { hostByName, rolesOf, type Database, type Graph, type Host, type Pool } from "../../graph/model.js";
+import { databaseOfPool, hostByName, webPoolOf, type Database, type Graph, type Host, type Pool } from "../../graph/model.js";
 import { SALT_NAMES } from "../../secrets.js";
 import { templateRenderer } from "../common/ejs.js";
 import { NGINX_HTTPD_PACKAGE } from "../nginx/nginx-main.js";
@@ -43,24 +43,15 @@ export function siteConfigPath(graph: Graph): string {
   return `/etc/wordpress/config-${graph.site.domain}.php`;
 }
 
-/** The pools a host serves, in role order (sorted by pool name). */
-export function webPoolsOf(graph: Graph, host: Host): Pool[] {
-  return rolesOf(host, "web").map((r) => {
-    const p = graph.pools.find((x) => x.name === r.pool);
-    if (!p) throw new Error(`graph invariant: no pool ${r.pool}`);
-    return p;
-  });
-}
-
 /**
- * The WordPress pool a host serves, if any. One per host: Debian's layout has
+ * The WordPress pool a host serves, if any. One per host (a web host serves
+ * one pool, validate.ts), which Debian's layout needs too: it has
  * one /etc/wordpress/config-<domain>.php and one wp-content per host, so a
  * second WordPress pool on the same host cannot be configured apart.
  */
 export function wordpressPoolOf(graph: Graph, host: Host): Pool | undefined {
-  const wp = webPoolsOf(graph, host).filter((p) => p.app === "wordpress");
-  if (wp.length > 1) throw new Error(`renderer invariant: host ${host.name} is in two WordPress pools (${wp.map((p) => p.name).join(", ")})`);
-  return wp[0];
+  const pool = webPoolOf(graph, host);
+  return pool?.app === "wordpress" ? pool : undefined;
 }
 
 /** The route prefix the LB passes on unstripped; '/' for a pool no route names. */
@@ -82,16 +73,10 @@ export function lbTrustedAddresses(graph: Graph): string[] {
   return [...new Set(out)];
 }
 
-export function databaseOf(graph: Graph, pool: Pool): Database {
-  const d = graph.databases.find((x) => x.name === pool.database);
-  if (!d) throw new Error(`graph invariant: WordPress pool ${pool.name} has no database`);
-  return d;
-}
-
 /** The site config: database, salts, URLs, HTTPS detection, HyperDB's config path. */
 function siteConfig(ctx: RenderContext, host: Host, pool: Pool): HostFile {
   const { graph, secrets } = ctx;
-  const db = databaseOf(graph, pool);
+  const db = databaseOfPool(graph, pool);
   const dbSecrets = secrets.databases[db.name];
   if (!dbSecrets) throw new Error(`secrets invariant: no secrets for database ${db.name}`);
   const url = siteUrl(graph, pool);
