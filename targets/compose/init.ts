@@ -105,7 +105,9 @@ export function runPlan(plan: HostPlan): RunPlan {
   const run: ServiceSpec[] = [];
   const skipped: { service: ServiceSpec; why: string }[] = [];
   for (const s of plan.services) {
-    if (!NAME_RE.test(s.name) || s.name === BOOT_PROGRAM) {
+    // Widened to string: no registered name is BOOT_PROGRAM today, and this keeps it so at run time.
+    const name: string = s.name;
+    if (!NAME_RE.test(name) || name === BOOT_PROGRAM) {
       throw new Error(`compose: ${plan.host.name}: service name ${JSON.stringify(s.name)} cannot be a supervisord program`);
     }
     if (s.command.length === 0) throw new Error(`compose: ${plan.host.name}: service ${s.name} has no command`);

@@ -60,7 +60,7 @@ function packagedDropIn(graph: Graph, plan: HostPlan, s: ServiceSpec): string {
   const after: UnitEntry[] = [];
   for (const dep of s.after) {
     const d = plan.services.find((x) => x.name === dep);
-    // A dependency the host does not run orders nothing; the plan already ignores it.
+    // Always found: planHosts refuses a dependency the host does not run.
     if (d !== undefined) after.push(["After", d.unit]);
   }
   return unitFile(

@@ -12,6 +12,7 @@ import { templateRenderer } from "../common/ejs.js";
 import { WEB_USER } from "../php-fpm/php-fpm.js";
 import { sh, systemdEscapePath } from "../common/quote.js";
 import { unitFile } from "../common/systemd-unit.js";
+import { mountServiceName } from "../services.js";
 import { file, type Contribution, type HostFile, type Renderer, type ServiceSpec } from "../types.js";
 
 /** This service's templates, beside its renderers. */
@@ -39,10 +40,8 @@ export function mountUnitName(mount: string): string {
   return `${systemdEscapePath(mount)}.mount`;
 }
 
-/** The ServiceSpec name other renderers list in `after` (php-fpm). */
-export function mountServiceName(volume: string): string {
-  return `mount-${volume}`;
-}
+/** The ServiceSpec name other renderers list in `after` (php-fpm); named by the registry, re-exported for the lab. */
+export { mountServiceName };
 
 export const glusterClient: Renderer = {
   name: "gluster-client",
@@ -215,7 +214,7 @@ function watchService(host: Host, vols: readonly Volume[]): ServiceSpec {
     packaged: false,
     kind: "oneshot",
     command: [MOUNT_SCRIPT],
-    after: [...(vols.some((v) => localGlusterd(host, v)) ? ["glusterd"] : [])],
+    after: vols.some((v) => localGlusterd(host, v)) ? ["glusterd"] : [],
     schedule: WATCH_SCHEDULE,
   };
 }

@@ -12,6 +12,7 @@ import { mountServiceName, mountUnitName } from "./gluster-client.js";
 import { BACKUP_SCHEDULE, BACKUPS_KEPT } from "../mysql/mysql-backup.js";
 import { sh } from "../common/quote.js";
 import { unitFile } from "../common/systemd-unit.js";
+import { volumeBackupServiceName, type ServiceName } from "../services.js";
 import { file, type HostFile, type Renderer, type ServiceSpec } from "../types.js";
 
 /** This service's templates, beside its renderers. */
@@ -21,7 +22,7 @@ const RANDOMIZED_DELAY = "30min";
 
 export const volumeBackupScript = (v: Volume): string => `/usr/local/sbin/hacompile-volume-backup-${v.name}`;
 const unitName = (v: Volume): string => `hacompile-volume-backup-${v.name}`;
-const serviceName = (v: Volume): string => `volume-backup-${v.name}`;
+const serviceName = (v: Volume): ServiceName => volumeBackupServiceName(v.name);
 
 export const volumeBackup: Renderer = {
   name: "volume-backup",

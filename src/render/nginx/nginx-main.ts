@@ -7,6 +7,7 @@ import { templateRenderer } from "../common/ejs.js";
 import { ngx } from "../common/quote.js";
 import { restartDropIn } from "../common/restart.js";
 import { SYSCTL_SERVICE } from "../sysctl/sysctl-service.js";
+import type { ServiceName } from "../services.js";
 import { file, type Contribution, type Renderer, type RenderContext, type ServiceSpec } from "../types.js";
 
 /** This service's templates, beside its renderers. */
@@ -57,14 +58,16 @@ function mainConf(graph: Graph): string {
  * hold, which fails without net.ipv4.ip_nonlocal_bind.
  */
 function nginxService(graph: Graph, host: Host): ServiceSpec {
-  const servesPhp = webPoolOf(graph, host)?.app === "wordpress";
+  const after: ServiceName[] = [];
+  if (webPoolOf(graph, host)?.app === "wordpress") after.push("php-fpm");
+  if (hasRole(host, "load-balancer")) after.push(SYSCTL_SERVICE);
   return {
     name: "nginx",
     unit: "nginx.service",
     packaged: true,
     kind: "daemon",
     command: ["nginx", "-g", "daemon off;"],
-    after: [...(servesPhp ? ["php-fpm"] : []), ...(hasRole(host, "load-balancer") ? [SYSCTL_SERVICE] : [])],
+    after,
   };
 }
 

@@ -6,6 +6,7 @@ import { rolesOf, type Graph, type Host, type Pool } from "../../graph/model.js"
 import { templateRenderer } from "../common/ejs.js";
 import { restartDropIn } from "../common/restart.js";
 import { DB_CONNECT_TIMEOUT_SECONDS, PHP_TERMINATE_SECONDS } from "../common/timeouts.js";
+import { mountServiceName } from "../services.js";
 import { file, type Contribution, type HostFile, type RenderContext, type Renderer, type ServiceSpec } from "../types.js";
 import { wordpressPoolOf } from "../wordpress/wordpress.js";
 
@@ -86,7 +87,7 @@ function fpmService(host: Host): ServiceSpec {
     // -F: foreground for supervisors; the master runs as root and drops to www-data per pool, so no -R.
     command: ["php-fpm8.2", "-F", "--fpm-config", "/etc/php/8.2/fpm/php-fpm.conf"],
     // Uploads live on the Gluster mount: PHP must not start writing into the bare directory under it.
-    after: rolesOf(host, "gluster-client").map((r) => `mount-${r.volume}`),
+    after: rolesOf(host, "gluster-client").map((r) => mountServiceName(r.volume)),
   };
 }
 
