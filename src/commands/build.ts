@@ -3,16 +3,16 @@
 import { join, resolve } from "node:path";
 import { checkGraph } from "../check/index.js";
 import { summaryLine } from "../check/format.js";
-import { hasErrors } from "../diagnostics.js";
-import { emit } from "../emit.js";
+import { build as buildTopology } from "../build.js";
+import { hasErrors, type Diagnostic } from "../diagnostics.js";
 import { cryptoRandom, defaultSecretsPath, inspectSecretsFile, writeSecretsFile } from "../io/secrets-file.js";
-import { inspectOutput, publishTree, type OutputProblem } from "../io/write-tree.js";
+import { readTextFile } from "../io/text-file.js";
+import { inspectOutput, publishTree, type OutputPlan, type OutputProblem } from "../io/write-tree.js";
 import { completeSecrets, secretNames, selectSecrets, type Secrets } from "../secrets.js";
 import { targetByName, targets } from "../../targets/index.js";
-import { systemdTarget, userDataWarnings } from "../../targets/systemd/index.js";
 import type { Target } from "../../targets/types.js";
 import type { Graph } from "../graph/model.js";
-import { EXIT_INVALID, EXIT_OK, readTopology, report, UsageError } from "./common.js";
+import { EXIT_INVALID, EXIT_OK, report, UsageError } from "./common.js";
 
 export interface BuildOptions {
   out?: string;
@@ -25,13 +25,12 @@ export interface BuildOptions {
   json?: boolean;
 }
 
-function pickTargets(spec: string | undefined, inlineSecrets: boolean): Target[] {
+function pickTargets(spec: string | undefined): Target[] {
   const names = spec === undefined || spec === "" ? targets.map((t) => t.name) : spec.split(",").map((n) => n.trim());
   return names.map((n) => {
     const t = targetByName(n);
     if (!t) throw new UsageError(`unknown target '${n}'; targets: ${targets.map((x) => x.name).join(", ")}`);
-    // The one target option: secrets in cloud-init user-data only when asked.
-    return n === "systemd" && inlineSecrets ? systemdTarget({ inlineSecrets: true }) : t;
+    return t;
   });
 }
 
@@ -85,27 +84,50 @@ function refuse(p: OutputProblem): number {
 }
 
 export async function build(file: string, opts: BuildOptions): Promise<number> {
-  const chosen = pickTargets(opts.target, opts.inlineSecrets === true);
-  const result = readTopology(file);
-  report(result.diagnostics, opts.json === true);
-  if (hasErrors(result.diagnostics) || !result.graph) return EXIT_INVALID;
-  const graph = result.graph;
+  const chosen = pickTargets(opts.target);
+  // Bounded: never reads more than the size limit, whatever the file is.
+  const read = readTextFile(file);
+  if ("diagnostic" in read) {
+    report([read.diagnostic], opts.json === true);
+    return EXIT_INVALID;
+  }
 
-  // Before the secrets file is touched: a refused -o leaves everything as it was.
-  const dest = resolve(opts.out ?? join("out", graph.name));
-  const inspected = inspectOutput(dest, opts.out === undefined);
-  if ("problem" in inspected) return refuse(inspected.problem);
+  // Between compiling and rendering: print the compiler's diagnostics, check
+  // the output path (a refused -o leaves everything as it was, the secrets
+  // file included), then read and complete the secrets.
+  let reported: readonly Diagnostic[] | undefined;
+  let refused: OutputProblem | undefined;
+  let dest = "";
+  let publish: OutputPlan | undefined;
+  const result = buildTopology(read.text, {
+    file,
+    targets: chosen,
+    targetOptions: { inlineSecrets: opts.inlineSecrets === true },
+    secrets: (graph, compiled) => {
+      reported = compiled;
+      report(compiled, opts.json === true);
+      dest = resolve(opts.out ?? join("out", graph.name));
+      const inspected = inspectOutput(dest, opts.out === undefined);
+      if ("problem" in inspected) {
+        refused = inspected.problem;
+        return undefined;
+      }
+      publish = inspected.plan;
+      return prepareSecrets(graph, opts.secrets ?? defaultSecretsPath(file), opts);
+    },
+  });
+  if (reported === undefined) {
+    report(result.diagnostics, opts.json === true);
+    return EXIT_INVALID;
+  }
+  if (refused !== undefined) return refuse(refused);
+  if (result.graph === undefined || result.files === undefined || publish === undefined) return EXIT_INVALID;
 
-  const secretsPath = opts.secrets ?? defaultSecretsPath(file);
-  const secrets = prepareSecrets(graph, secretsPath, opts);
-  if (secrets === undefined) return EXIT_INVALID;
-
-  const { files } = emit(graph, secrets, chosen);
-  const failed = publishTree(inspected.plan, files);
+  const failed = publishTree(publish, result.files);
   if (failed !== undefined) return refuse(failed);
-  if (!opts.json) process.stdout.write(`wrote ${files.length} files to ${dest} (${chosen.map((t) => t.name).join(", ")})\n`);
-  if (chosen.some((t) => t.name === "systemd"))
-    for (const w of userDataWarnings(files)) process.stderr.write(`warning: ${w}\n`);
-  process.stderr.write(summaryLine(checkGraph(graph, file)) + "\n");
+  if (!opts.json) process.stdout.write(`wrote ${result.files.length} files to ${dest} (${chosen.map((t) => t.name).join(", ")})\n`);
+  // The targets' own diagnostics (about the output, so no topology position).
+  for (const d of result.diagnostics.slice(reported.length)) process.stderr.write(`${d.severity}: ${d.message} [${d.code}]\n`);
+  process.stderr.write(summaryLine(checkGraph(result.graph, file)) + "\n");
   return EXIT_OK;
 }

@@ -144,5 +144,8 @@ function hostOut(graph: Graph, plan: HostPlan): OutFile[] {
 export const bundle: Target = {
   name: "bundle",
   description: "per-host file tree, manifest.json and an idempotent install.sh",
-  emit: (graph, plans) => [{ path: "README.txt", content: README, mode: 0o644 }, ...plans.flatMap((p) => hostOut(graph, p))],
+  emit: (graph, plans) => ({
+    files: [{ path: "README.txt", content: README, mode: 0o644 }, ...plans.flatMap((p) => hostOut(graph, p))],
+    diagnostics: [],
+  }),
 };

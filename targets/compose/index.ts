@@ -141,5 +141,5 @@ export function composeYaml(compose: YamlMap, comment: string): string {
 export const compose: Target = {
   name: "compose",
   description: "docker compose: the whole topology on one Docker host, one container per host (a rehearsal and dev stack)",
-  emit,
+  emit: (graph, plans) => ({ files: emit(graph, plans), diagnostics: [] }),
 };

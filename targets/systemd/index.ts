@@ -3,6 +3,7 @@
 // drop-ins included) and starts hacompile.target. Secrets stay out of it
 // unless asked for (see secrets.ts). The bundle target packages the same
 // files for hosts without cloud-init.
+import { warning, type Diagnostic } from "../../src/diagnostics.js";
 import type { Graph } from "../../src/graph/model.js";
 import type { HostPlan } from "../../src/render/types.js";
 import type { OutFile, Target } from "../types.js";
@@ -56,35 +57,34 @@ function hostFiles(graph: Graph, plan: HostPlan, opts: SystemdOptions): OutFile[
   return out;
 }
 
-export function systemdTarget(opts: SystemdOptions): Target {
-  return {
-    name: "systemd",
-    description: "cloud-init user-data per host: packages, users, files, systemd units under hacompile.target",
-    emit: (graph, plans) => [
-      { path: "README.txt", content: readme(opts), mode: 0o644 },
-      ...plans.flatMap((p) => hostFiles(graph, p, opts)),
-    ],
-  };
-}
-
-export const systemd: Target = systemdTarget({ inlineSecrets: false });
-
 /**
- * What the CLI should print after a build: user-data too big for some clouds.
- * Read from the emitted files (paths as emit() gives them, "systemd/<host>/
- * user-data"), so that a build renders each user-data once.
+ * User-data too big for some clouds, as warnings. Read from the files just
+ * emitted (paths inside the target, "<host>/user-data"), so that a build
+ * renders each user-data once.
  */
-export function userDataWarnings(files: readonly OutFile[]): string[] {
+function userDataWarnings(files: readonly OutFile[]): Diagnostic[] {
   const big: [string, number][] = [];
   for (const f of files) {
-    const host = /^systemd\/([^/]+)\/user-data$/.exec(f.path)?.[1];
+    const host = /^([^/]+)\/user-data$/.exec(f.path)?.[1];
     const size = host === undefined ? 0 : Buffer.byteLength(f.content, "utf8");
     if (host !== undefined && size > USER_DATA_LIMIT) big.push([host, size]);
   }
-  // Host order, as the plans come.
   big.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return big.map(
-    ([h, size]) =>
-      `systemd/${h}/user-data is ${(size / 1024).toFixed(1)} KiB, above the 16 KiB some clouds accept: use systemd/${h}/user-data.gz.b64 (base64 -d it to user-data.gz) [user-data-size]`,
+  return big.map(([h, size]) =>
+    warning(
+      "user-data-size",
+      [],
+      `systemd/${h}/user-data is ${(size / 1024).toFixed(1)} KiB, above the 16 KiB some clouds accept: use systemd/${h}/user-data.gz.b64 (base64 -d it to user-data.gz)`,
+    ),
   );
 }
+
+export const systemd: Target = {
+  name: "systemd",
+  description: "cloud-init user-data per host: packages, users, files, systemd units under hacompile.target",
+  emit: (graph, plans, options) => {
+    const opts: SystemdOptions = { inlineSecrets: options.inlineSecrets };
+    const files = [{ path: "README.txt", content: readme(opts), mode: 0o644 }, ...plans.flatMap((p) => hostFiles(graph, p, opts))];
+    return { files, diagnostics: userDataWarnings(files) };
+  },
+};

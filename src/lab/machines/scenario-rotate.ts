@@ -8,7 +8,8 @@ import { cryptoRandom } from "../../io/secrets-file.js";
 import { planHosts } from "../../render/plan.js";
 import { completeSecrets } from "../../secrets.js";
 import { bundle } from "../../../targets/bundle/index.js";
-import { systemdTarget } from "../../../targets/systemd/index.js";
+import { systemd } from "../../../targets/systemd/index.js";
+import { DEFAULT_TARGET_OPTIONS } from "../../../targets/types.js";
 import { waitFor } from "../exec.js";
 import type { HostLab, LabHost } from "../host.js";
 import { hostOf } from "../host.js";
@@ -39,13 +40,13 @@ async function run(lab: HostLab, m: MachinesLab): Promise<Outcome> {
   const plans = planHosts(lab.graph, rotated.secrets);
   const out = join(m.outDir, "rotated");
   if (m.opts.target === "bundle") {
-    writeOut(join(out, "bundle"), bundle.emit(lab.graph, plans));
+    writeOut(join(out, "bundle"), bundle.emit(lab.graph, plans, DEFAULT_TARGET_OPTIONS).files);
     const failed = await installBundles({ ...m, outDir: out });
     failures.push(...failed.map((f) => `re-install: ${f}`));
   } else if (m.opts.inlineSecrets) {
     return { figures, failures: ["with --inline-secrets the secrets live in user-data, which cloud-init applies at first boot only: re-applying means new machines"] };
   } else {
-    writeOut(join(out, "systemd"), systemdTarget({ inlineSecrets: false }).emit(lab.graph, plans));
+    writeOut(join(out, "systemd"), systemd.emit(lab.graph, plans, DEFAULT_TARGET_OPTIONS).files);
     figures["commands run"] = await copySecrets(join(out, "systemd"), Object.values(m.state.machines), (h) => lab.graph.hosts.find((x) => x.name === h)!.address);
   }
   if (db) {
