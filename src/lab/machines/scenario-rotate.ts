@@ -17,7 +17,7 @@ import { clientHttp, isReal, membersOf, routeUrl, wordpressNeedles } from "../ht
 import type { Figures, Outcome } from "../scenario.js";
 import { installBundles } from "./bundle.js";
 import { copySecrets } from "./secrets.js";
-import type { MachineScenario } from "./scenarios.js";
+import type { MachineScenario } from "./scenario-type.js";
 import { writeOut, type MachinesLab } from "./up.js";
 import { wordpressLogin } from "./scenario-wordpress.js";
 

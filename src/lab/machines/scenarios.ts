@@ -7,20 +7,17 @@ import { sleep, waitFor } from "../exec.js";
 import type { HostLab, LabHost } from "../host.js";
 import { hostOf } from "../host.js";
 import { clientHttp, failureKinds, isReal, loadFigures, longestGap, membersOf, REQUEST_TIMEOUT_MS, routeUrl, type HttpRecord } from "../http.js";
-import type { Figures, Outcome } from "../scenario.js";
+import type { Figures } from "../scenario.js";
 import { HEALTH_PATH } from "../scenarios/common.js";
 import { checkRoutes, ROUTING_TITLE } from "../scenarios/routing.js";
-import type { MachinesLab, MachinesOptions } from "./up.js";
+import type { MachinesOptions } from "./up.js";
 import { dbPowerCut } from "./scenario-db.js";
 import { wordpressUser } from "./scenario-wordpress.js";
 import { rotateSecrets } from "./scenario-rotate.js";
 import { lbLinkDownAny } from "../scenarios/lb-link.js";
+import type { MachineScenario } from "./scenario-type.js";
 
-export interface MachineScenario {
-  readonly name: string;
-  readonly title: string;
-  readonly run: (lab: HostLab, machines: MachinesLab) => Promise<Outcome>;
-}
+export type { MachineScenario };
 
 const secs = (ms: number): number => Math.round(ms / 100) / 10;
 
