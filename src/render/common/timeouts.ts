@@ -35,3 +35,15 @@ export const LB_READ_TIMEOUT_SECONDS = PHP_TERMINATE_SECONDS + 10;
 
 /** wp-cron's curl to its own nginx: nginx's 504 comes first; the margin is for the connection. */
 export const CRON_MAX_SECONDS = FASTCGI_READ_TIMEOUT_SECONDS + 10;
+
+/**
+ * TCP keepalive timers of a load balancer (sysctl.d, sysctl/; nginx's upstream
+ * connections turn keepalive on). A web host that vanishes mid-request
+ * (power or link gone: no RST) leaves the request waiting for
+ * proxy_read_timeout, 60 s; `hacompile lab test` saw those requests fail at
+ * the client. Probing after 2 s idle, twice 1 s apart, drops such a
+ * connection about 4 s after the host's last packet, and nginx retries the
+ * request on another member. The kernel answers probes whatever PHP is
+ * doing, so a slow request on a live host is never cut.
+ */
+export const UPSTREAM_TCP_KEEPALIVE = { timeSeconds: 2, intervalSeconds: 1, probes: 2 } as const;

@@ -27,31 +27,6 @@ const MAX_TRIES = 3;
 /** Bounds the total time spent retrying one request. */
 const NEXT_UPSTREAM_TIMEOUT = "10s";
 
-/**
- * TCP keepalive timers of a load balancer (sysctl.d; nginx's upstream
- * connections turn keepalive on). A web host that vanishes mid-request
- * (power or link gone: no RST) leaves the request waiting for
- * proxy_read_timeout, 60 s; `hacompile lab test` saw those requests fail at
- * the client. Probing after 2 s idle, twice 1 s apart, drops such a
- * connection about 4 s after the host's last packet, and nginx retries the
- * request on another member. The kernel answers probes whatever PHP is
- * doing, so a slow request on a live host is never cut.
- */
-export const UPSTREAM_TCP_KEEPALIVE = { timeSeconds: 2, intervalSeconds: 1, probes: 2 } as const;
-
-/**
- * Why nginx on load balancer `host` may bind an address the host does not
- * hold (net.ipv4.ip_nonlocal_bind), or undefined when it never does: the VIP
- * on a backup; the anchor IP, which the droplet's network setup may bring up
- * after nginx starts (and which a compose container never holds).
- */
-export function absentBindReason(graph: Graph, host: Host): string | undefined {
-  const f = graph.loadBalancer.failover;
-  if (f?.mode === "vrrp") return `nginx listens on the VIP ${graph.loadBalancer.vip} before keepalived moves it here.`;
-  if (f?.mode === "digitalocean") return `nginx listens on the anchor IP ${host.facts.lbListen}, which may come up after nginx starts.`;
-  return undefined;
-}
-
 interface UpstreamView {
   readonly name: string;
   /** Complete `server` parameters, e.g. "10.0.0.21:80 max_fails=1 fail_timeout=5s". */

@@ -4,7 +4,7 @@
 // keepalive timers notice a web host that vanished under a request.
 import { generatedBy } from "../common/header.js";
 import { hasRole, type Graph, type Host } from "../../graph/model.js";
-import { absentBindReason, UPSTREAM_TCP_KEEPALIVE } from "../nginx/lb-nginx.js";
+import { UPSTREAM_TCP_KEEPALIVE } from "../common/timeouts.js";
 import { SYSCTL_SERVICE, SYSCTL_UNIT } from "./sysctl-service.js";
 import { unitFile } from "../common/systemd-unit.js";
 import { file, type Contribution, type HostFile, type Renderer, type RenderContext, type ServiceSpec } from "../types.js";
@@ -19,6 +19,19 @@ interface SysctlSetting {
   readonly value: string;
   /** Why the host needs it. */
   readonly reason: string;
+}
+
+/**
+ * Why nginx on load balancer `host` may bind an address the host does not
+ * hold (net.ipv4.ip_nonlocal_bind), or undefined when it never does: the VIP
+ * on a backup; the anchor IP, which the droplet's network setup may bring up
+ * after nginx starts (and which a compose container never holds).
+ */
+function absentBindReason(graph: Graph, host: Host): string | undefined {
+  const f = graph.loadBalancer.failover;
+  if (f?.mode === "vrrp") return `nginx listens on the VIP ${graph.loadBalancer.vip} before keepalived moves it here.`;
+  if (f?.mode === "digitalocean") return `nginx listens on the anchor IP ${host.facts.lbListen}, which may come up after nginx starts.`;
+  return undefined;
 }
 
 function settingsFor(graph: Graph, host: Host): SysctlSetting[] {
