@@ -243,6 +243,7 @@ const { compile } = await import(dist + "/src/compile.js");
 const { completeSecrets } = await import(dist + "/src/secrets.js");
 const { emit } = await import(dist + "/src/emit.js");
 const { targets } = await import(dist + "/targets/index.js");
+const { DEFAULT_TARGET_OPTIONS } = await import(dist + "/targets/types.js");
 const text = readFileSync(file, "utf8");
 const c0 = process.cpuUsage();
 const t0 = performance.now();
@@ -255,7 +256,7 @@ if (!r.graph) {
 // Fake secrets: every value generated, all 'F'.
 const { secrets } = completeSecrets(r.graph, undefined, (n) => "F".repeat(n));
 const t1 = performance.now();
-const { files } = emit(r.graph, secrets, targets);
+const { files } = emit(r.graph, secrets, targets, DEFAULT_TARGET_OPTIONS);
 const t2 = performance.now();
 const c = process.cpuUsage(c0);
 let bytes = 0;

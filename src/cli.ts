@@ -4,12 +4,12 @@
 // Exit codes: 0 valid, 1 invalid input, 2 usage error, 70 internal error.
 import { readFileSync } from "node:fs";
 import { cac } from "cac";
+import { TARGET_NAMES } from "../targets/names.js";
 import { extendHelp } from "./cli-help.js";
 import { checkOptions, rewriteHelp, unknownCommand } from "./cli-usage.js";
 import { EXIT_USAGE, UsageError } from "./commands/common.js";
 
 const VERSION = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
-const TARGET_NAMES = "compose,systemd,bundle";
 const FORMATS = "mermaid, dot, svg";
 
 type Run = () => Promise<number>;
@@ -20,7 +20,7 @@ function parse(argv: string[]): Run | number {
   cli
     .command("build <topology>", "Validate the topology and write every target's deployment files")
     .option("-o, --out <dir>", "Output directory (default: out/<name>)")
-    .option("--target <list>", `Comma-separated targets (default: all: ${TARGET_NAMES})`)
+    .option("--target <list>", `Comma-separated targets (default: all: ${TARGET_NAMES.join(",")})`)
     .option("--secrets <file>", "Secrets file (default: <topology>.secrets.yaml beside the topology)")
     .option("--frozen-secrets", "Fail instead of generating missing secrets (default: off)")
     .option("--rotate-secrets [names]", "New values for every secret, or the named ones (comma-separated: databases.wp.app, databases.wp, salts, wordpressAdmin); prints names only (default: none)")

@@ -10,7 +10,7 @@ import * as assert from "uvu/assert";
 import { isMap, isPair, isScalar, isSeq, parse, parseDocument, type Node } from "yaml";
 import { compile } from "../src/compile.js";
 import { formatDiagnostic } from "../src/diagnostics.js";
-import { html } from "../src/render/quote.js";
+import { html } from "../src/render/common/quote.js";
 import { ROOT } from "./helpers.js";
 import { buildText, expectedShown, languageOf, positionOf, type Built } from "./hardening/support.js";
 

@@ -15,6 +15,7 @@ import { emit } from "../src/emit.js";
 import { inspectSecretsFile } from "../src/io/secrets-file.js";
 import { SECRET_RE } from "../src/secrets.js";
 import { targets } from "../targets/index.js";
+import { DEFAULT_TARGET_OPTIONS } from "../targets/types.js";
 import { caseDirs, ROOT } from "./helpers.js";
 import { knownSecrets, secretValues } from "./hardening/support.js";
 
@@ -129,7 +130,7 @@ test("secrets: every file that holds one is flagged, owned by root and closed to
     assert.ok(r.graph, ex);
     const secrets = knownSecrets(r.graph);
     const values = secretValues(secrets);
-    const { plans, files } = emit(r.graph, secrets, targets);
+    const { plans, files } = emit(r.graph, secrets, targets, DEFAULT_TARGET_OPTIONS);
     for (const p of plans) {
       for (const f of p.files) {
         const holds = values.some((v) => f.content.includes(v));

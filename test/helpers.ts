@@ -4,12 +4,10 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, wri
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
-import { compile } from "../src/compile.js";
-import { emit } from "../src/emit.js";
+import { build } from "../src/build.js";
 import type { Graph } from "../src/graph/model.js";
 import type { HostPlan } from "../src/render/types.js";
 import { completeSecrets, type Secrets } from "../src/secrets.js";
-import { targets } from "../targets/index.js";
 import type { OutFile } from "../targets/types.js";
 
 /** The repository root (tests run from dist/test). */
@@ -34,10 +32,10 @@ export interface Built {
 /** Compiles a topology file and emits every target, in memory. Throws on diagnostics with errors. */
 export function buildFile(path: string): Built {
   const text = readFileSync(path, "utf8");
-  const r = compile(text, relative(ROOT, path));
-  if (!r.graph) throw new Error(`${path} does not compile:\n${r.diagnostics.map((d) => d.message).join("\n")}`);
-  const { files, plans } = emit(r.graph, fakeSecrets(r.graph), targets);
-  return { graph: r.graph, files, plans };
+  // The pipeline the CLI and the lab run, with the fixture's secrets and every target.
+  const r = build(text, { file: relative(ROOT, path), secrets: fakeSecrets });
+  if (!r.graph || !r.files || !r.hosts) throw new Error(`${path} does not compile:\n${r.diagnostics.map((d) => d.message).join("\n")}`);
+  return { graph: r.graph, files: r.files, plans: r.hosts };
 }
 
 /** Every file below dir, as relative POSIX paths, sorted. */

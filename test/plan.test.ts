@@ -3,6 +3,8 @@
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { orderServices } from "../src/render/plan.js";
+import type { ServiceSpec } from "../src/render/types.js";
 import { checkHostPlan } from "../targets/shared/check-plan.js";
 import { buildFile, caseDirs, ROOT } from "./helpers.js";
 
@@ -20,7 +22,7 @@ for (const input of inputs) {
   test(`${name}: every file belongs to a service its host runs (so a change restarts the right one)`, () => {
     const { plans } = buildFile(input);
     const orphans = plans.flatMap((p) => {
-      const names = new Set(p.services.map((s) => s.name));
+      const names = new Set<string>(p.services.map((s) => s.name));
       // No exemption: a file no service of ours applies (sysctl.d once was) is applied by nothing on first install.
       return p.files.filter((f) => !names.has(f.service)).map((f) => `${p.host.name}:${f.path} -> ${f.service}`);
     });
@@ -33,5 +35,25 @@ for (const input of inputs) {
     assert.ok(plans.flatMap((p) => p.files).filter((f) => f.secret).every((f) => f.owner === "root"));
   });
 }
+
+function daemon(name: ServiceSpec["name"], after: ServiceSpec["after"]): ServiceSpec {
+  return { name, unit: `${name}.service`, packaged: true, kind: "daemon", command: [name], after };
+}
+
+test("orderServices: dependencies first, ties by name", () => {
+  const order = orderServices([daemon("keepalived", ["nginx"]), daemon("nginx", ["sysctl"]), daemon("sysctl", [])], "lb1");
+  assert.equal(order.map((s) => s.name), ["sysctl", "nginx", "keepalived"]);
+});
+
+test("orderServices: a dependency the host does not run stops the build instead of ordering nothing", () => {
+  assert.throws(() => orderServices([daemon("keepalived", ["nginx"])], "lb1"), /keepalived on lb1 starts after nginx, which lb1 does not run/);
+});
+
+// Compile-time half of the registry (src/render/services.ts): if `after` ever
+// accepted any string again, this directive would be unused and tsc, hence
+// `npm test`, would fail.
+// @ts-expect-error "ngnix" is not a registered service name.
+const misspelt: ServiceSpec["after"] = ["ngnix"];
+void misspelt;
 
 test.run();

@@ -18,6 +18,7 @@ import { emit } from "../src/emit.js";
 import { writeTreeAtomic } from "../src/io/write-tree.js";
 import { loadContext, runChecks } from "../src/verify/index.js";
 import { targets } from "../targets/index.js";
+import { DEFAULT_TARGET_OPTIONS } from "../targets/types.js";
 import type { OutFile } from "../targets/types.js";
 import { topologyText } from "./hardening/arbitraries.js";
 import { knownSecrets, secretValues } from "./hardening/support.js";
@@ -74,7 +75,7 @@ test("property: any topology text gives clean diagnostics or a build; never an e
       assert.is(r.graph === undefined, hasErrors(r.diagnostics), "a graph exactly when there is no error");
       if (!r.graph) return;
       const secrets = knownSecrets(r.graph);
-      const { files, plans } = emit(r.graph, secrets, targets);
+      const { files, plans } = emit(r.graph, secrets, targets, DEFAULT_TARGET_OPTIONS);
       checkOutput(files, secretValues(secrets));
       for (const p of plans) for (const f of p.files) assert.ok(NORMAL_ABSOLUTE.test(f.path), `${p.host.name}: host path ${JSON.stringify(f.path)}`);
       accepted.push({ shape: s.shape, text: s.text });
@@ -117,7 +118,7 @@ test(`property: ${VERIFY_SAMPLES} accepted topologies of different shapes pass h
       const r = compile(s.text, "topology.yaml");
       assert.ok(r.graph);
       const out = join(dir, `sample${i}`);
-      writeTreeAtomic(out, emit(r.graph, knownSecrets(r.graph), targets).files);
+      writeTreeAtomic(out, emit(r.graph, knownSecrets(r.graph), targets, DEFAULT_TARGET_OPTIONS).files);
       // A TLS sample's certificate is the operator's: verify stands a throwaway pair in for it.
       const results = await runChecks(loadContext(out));
       const bad = results.filter((x) => x.status === "fail" || (CI && x.status === "skipped"));

@@ -47,7 +47,7 @@ export interface VrrpGroup {
 }
 
 /**
- * The group hacompile generates for a topology, mirroring src/render/keepalived.ts:
+ * The group hacompile generates for a topology, mirroring src/render/keepalived/keepalived.ts:
  * state BACKUP everywhere, one chk_nginx weighted by trackWeight (0 = FAULT).
  */
 export function groupFromGraph(graph: Graph, file: string): VrrpGroup | undefined {

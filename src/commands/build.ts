@@ -3,18 +3,18 @@
 import { join, resolve } from "node:path";
 import { checkGraph, countFindings, hasCheckErrors } from "../check/index.js";
 import { summaryLine } from "../check/format.js";
-import { hasErrors, type Position, type TopologyPath } from "../diagnostics.js";
-import { emit } from "../emit.js";
+import { build as buildTopology } from "../build.js";
+import { hasErrors, type Diagnostic, type Position, type TopologyPath } from "../diagnostics.js";
 import { loadYaml } from "../load/yaml.js";
 import { cryptoRandom, defaultSecretsPath, inspectSecretsFile, writeSecretsFile } from "../io/secrets-file.js";
-import { inspectOutput, publishTree, type OutputProblem } from "../io/write-tree.js";
+import { readTextFile } from "../io/text-file.js";
+import { inspectOutput, publishTree, type OutputPlan, type OutputProblem } from "../io/write-tree.js";
 import { completeSecrets, secretNames, selectSecrets, type Secrets } from "../secrets.js";
 import { targetByName, targets } from "../../targets/index.js";
-import { systemdTarget, userDataWarnings } from "../../targets/systemd/index.js";
 import type { Target } from "../../targets/types.js";
 import type { Graph } from "../graph/model.js";
 import { BuildReport, type FileProblem } from "./build-report.js";
-import { EXIT_INVALID, EXIT_OK, readTopology, UsageError } from "./common.js";
+import { EXIT_INVALID, EXIT_OK, UsageError } from "./common.js";
 
 export interface BuildOptions {
   out?: string;
@@ -29,13 +29,12 @@ export interface BuildOptions {
   strict?: boolean;
 }
 
-function pickTargets(spec: string | undefined, inlineSecrets: boolean): Target[] {
+function pickTargets(spec: string | undefined): Target[] {
   const names = spec === undefined || spec === "" ? targets.map((t) => t.name) : spec.split(",").map((n) => n.trim());
   return names.map((n) => {
     const t = targetByName(n);
     if (!t) throw new UsageError(`unknown target '${n}'; targets: ${targets.map((x) => x.name).join(", ")}`);
-    // The one target option: secrets in cloud-init user-data only when asked.
-    return n === "systemd" && inlineSecrets ? systemdTarget({ inlineSecrets: true }) : t;
+    return t;
   });
 }
 
@@ -113,7 +112,7 @@ function refuse(p: OutputProblem, out: BuildReport): number {
 
 export async function build(file: string, opts: BuildOptions): Promise<number> {
   // Usage errors first: they throw, and print no JSON document.
-  const chosen = pickTargets(opts.target, opts.inlineSecrets === true);
+  const chosen = pickTargets(opts.target);
   const out = new BuildReport(opts.json === true);
   const code = buildWith(file, opts, chosen, out);
   out.finish(code);
@@ -121,35 +120,63 @@ export async function build(file: string, opts: BuildOptions): Promise<number> {
 }
 
 function buildWith(file: string, opts: BuildOptions, chosen: readonly Target[], out: BuildReport): number {
-  const result = readTopology(file);
-  out.diagnose(result.diagnostics);
-  if (hasErrors(result.diagnostics) || !result.graph) return EXIT_INVALID;
-  const graph = result.graph;
-  // check's findings are about availability, not validity: a single load
-  // balancer is a fine lab. --strict makes them a reason not to build.
-  // Positions only matter when --strict prints the findings.
-  const findings = checkGraph(graph, file, opts.strict ? locator(result.text ?? "") : undefined);
-  if (opts.strict && hasCheckErrors(findings)) {
-    for (const f of findings.filter((x) => x.severity === "error"))
-      out.diagnose([{ code: f.code, severity: "error", message: f.message, path: f.path ?? [], file: f.file, pos: f.pos }]);
-    out.summary(summaryCounts(findings), `${summaryLine(findings)}; --strict: nothing was built`);
+  // Bounded: never reads more than the size limit, whatever the file is.
+  const read = readTextFile(file);
+  if ("diagnostic" in read) {
+    out.diagnose([read.diagnostic]);
     return EXIT_INVALID;
   }
+  // Between compiling and rendering: report the compiler's diagnostics, run
+  // check (--strict stops here), check the output path (a refused -o leaves
+  // everything as it was, the secrets file included), then read and complete
+  // the secrets.
+  let reported: readonly Diagnostic[] | undefined;
+  let stopped: number | undefined;
+  let dest = "";
+  let publish: OutputPlan | undefined;
+  let findings: ReturnType<typeof checkGraph> = [];
+  const result = buildTopology(read.text, {
+    file,
+    targets: chosen,
+    targetOptions: { inlineSecrets: opts.inlineSecrets === true },
+    secrets: (graph, compiled) => {
+      reported = compiled;
+      out.diagnose(compiled);
+      // check's findings are about availability, not validity: a single load
+      // balancer is a fine lab. --strict makes them a reason not to build.
+      // Positions only matter when --strict prints the findings.
+      findings = checkGraph(graph, file, opts.strict ? locator(read.text) : undefined);
+      if (opts.strict && hasCheckErrors(findings)) {
+        for (const f of findings.filter((x) => x.severity === "error"))
+          out.diagnose([{ code: f.code, severity: "error", message: f.message, path: f.path ?? [], file: f.file, pos: f.pos }]);
+        out.summary(summaryCounts(findings), `${summaryLine(findings)}; --strict: nothing was built`);
+        stopped = EXIT_INVALID;
+        return undefined;
+      }
+      dest = resolve(opts.out ?? join("out", graph.name));
+      const inspected = inspectOutput(dest, opts.out === undefined);
+      if ("problem" in inspected) {
+        stopped = refuse(inspected.problem, out);
+        return undefined;
+      }
+      publish = inspected.plan;
+      const secrets = prepareSecrets(graph, opts.secrets ?? defaultSecretsPath(file), opts, out);
+      if (secrets === undefined) stopped = EXIT_INVALID;
+      return secrets;
+    },
+  });
+  if (reported === undefined) {
+    out.diagnose(result.diagnostics);
+    return EXIT_INVALID;
+  }
+  if (stopped !== undefined) return stopped;
+  if (result.graph === undefined || result.files === undefined || publish === undefined) return EXIT_INVALID;
 
-  // Before the secrets file is touched: a refused -o leaves everything as it was.
-  const dest = resolve(opts.out ?? join("out", graph.name));
-  const inspected = inspectOutput(dest, opts.out === undefined);
-  if ("problem" in inspected) return refuse(inspected.problem, out);
-
-  const secretsPath = opts.secrets ?? defaultSecretsPath(file);
-  const secrets = prepareSecrets(graph, secretsPath, opts, out);
-  if (secrets === undefined) return EXIT_INVALID;
-
-  const { files } = emit(graph, secrets, chosen);
-  const failed = publishTree(inspected.plan, files);
+  const failed = publishTree(publish, result.files);
   if (failed !== undefined) return refuse(failed, out);
-  out.wrote({ out: dest, files: files.length, targets: chosen.map((t) => t.name) });
-  if (chosen.some((t) => t.name === "systemd")) for (const w of userDataWarnings(files)) out.note(`warning: ${w}`);
+  out.wrote({ out: dest, files: result.files.length, targets: chosen.map((t) => t.name) });
+  // The targets' own diagnostics (about the output, so no topology position).
+  for (const d of result.diagnostics.slice(reported.length)) out.note(`${d.severity}: ${d.message} [${d.code}]`);
   out.summary(summaryCounts(findings), summaryLine(findings));
   return EXIT_OK;
 }

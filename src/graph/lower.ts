@@ -7,9 +7,11 @@ import {
   GRAPH_VERSION,
   type Brick,
   type Database,
+  type DbRole,
   type Failover,
   type Graph,
   type Host,
+  type HostFacts,
   type Link,
   type Pool,
   type Ports,
@@ -17,6 +19,7 @@ import {
   type Route,
   type Volume,
   type Vrrp,
+  type WebRole,
 } from "./model.js";
 
 export const DEFAULT_PORTS = {
@@ -166,7 +169,14 @@ function lowerVolumes(t: Topology, pools: readonly Pool[]): Volume[] {
     .sort(byName);
 }
 
-function lowerHosts(t: Topology, pools: readonly Pool[], dbs: readonly Database[], vols: readonly Volume[]): Host[] {
+function lowerHosts(
+  t: Topology,
+  pools: readonly Pool[],
+  dbs: readonly Database[],
+  vols: readonly Volume[],
+  failover: Failover | undefined,
+  vip: string,
+): Host[] {
   const roles = new Map<string, Role[]>(Object.keys(t.hosts).map((h) => [h, []]));
   const add = (h: string, r: Role): void => void roles.get(h)?.push(r);
   t.loadbalancer.hosts.forEach((h, rank) => add(h, { kind: "load-balancer", rank, priority: priorityOf(t, rank) }));
@@ -183,8 +193,47 @@ function lowerHosts(t: Topology, pools: readonly Pool[], dbs: readonly Database[
   const roleKey = (r: Role): string =>
     `${kindOrder.indexOf(r.kind)}:${"pool" in r ? r.pool : "database" in r ? r.database : "volume" in r ? r.volume : ""}`;
   return Object.entries(t.hosts)
-    .map(([name, h]) => ({ name, address: h.address, roles: [...(roles.get(name) ?? [])].sort((a, b) => cmp(roleKey(a), roleKey(b))) }))
+    .map(([name, h]): Host => {
+      const own = [...(roles.get(name) ?? [])].sort((a, b) => cmp(roleKey(a), roleKey(b)));
+      return { name, address: h.address, roles: own, facts: hostFacts(name, own, failover, vip) };
+    })
     .sort(byName);
+}
+
+/**
+ * HostFacts from a host's roles. Validation has already made a web host
+ * serve one pool and a database host serve one database, so the first role
+ * of each kind is the only one.
+ */
+function hostFacts(name: string, roles: readonly Role[], failover: Failover | undefined, vip: string): HostFacts {
+  const lb = roles.some((r) => r.kind === "load-balancer");
+  const web = roles.find((r): r is WebRole => r.kind === "web");
+  const db = roles.find((r): r is DbRole => r.kind === "db-primary" || r.kind === "db-replica");
+  const lbListen = lb ? lbListenAddress(name, failover, vip) : undefined;
+  return {
+    runsNginx: lb || web !== undefined,
+    ...(web ? { webPool: web.pool } : {}),
+    ...(db ? { database: { name: db.database, role: db.kind === "db-primary" ? "primary" : "replica" } } : {}),
+    ...(lbListen !== undefined ? { lbListen } : {}),
+  };
+}
+
+/**
+ * Where a load balancer serves. With vrrp, the VIP (bound before keepalived
+ * moves it here, hence ip_nonlocal_bind). With digitalocean, the host's
+ * anchor IP: a reserved IP's traffic arrives there, and listening on
+ * everything would also answer on the droplet's own public address, which
+ * would bypass the reserved IP. A single LB without failover serves on its
+ * own addresses.
+ */
+function lbListenAddress(host: string, failover: Failover | undefined, vip: string): string | undefined {
+  if (failover?.mode === "vrrp") return vip;
+  if (failover?.mode === "digitalocean") {
+    const anchor = failover.anchors[host];
+    if (anchor === undefined) throw new Error(`graph invariant: no anchor IP for ${host}`);
+    return anchor;
+  }
+  return undefined;
 }
 
 function brickPortRange(vols: readonly Volume[]): readonly [number, number] {
@@ -245,6 +294,7 @@ export function lower(t: Topology): Graph {
   };
   const failover = lowerFailover(t);
   const firstLb = t.loadbalancer.hosts[0]!;
+  const vip = t.loadbalancer.vip ?? t.hosts[firstLb]!.address;
   const tls = t.loadbalancer.tls;
   return {
     version: GRAPH_VERSION,
@@ -267,10 +317,10 @@ export function lower(t: Topology): Graph {
       admin: t.network.admin,
     },
     ports,
-    hosts: lowerHosts(t, pools, databases, volumes),
+    hosts: lowerHosts(t, pools, databases, volumes, failover, vip),
     loadBalancer: {
       hosts: t.loadbalancer.hosts,
-      vip: t.loadbalancer.vip ?? t.hosts[firstLb]!.address,
+      vip,
       ...(failover ? { failover } : {}),
       ...(tls ? { tls: { certificate: tls.certificate, key: tls.key, redirect: tls.redirect } } : {}),
       routes,

@@ -53,6 +53,33 @@ export interface Host {
   readonly address: string;
   /** Sorted by kind, then by the name they refer to. */
   readonly roles: readonly Role[];
+  /** What the roles mean for this host, decided once while lowering. */
+  readonly facts: HostFacts;
+}
+
+/**
+ * Facts several renderers need about one host, derived from its roles and
+ * the rest of the graph. They are computed once by lower.ts so that no
+ * renderer re-derives them or exports them to another renderer.
+ */
+export interface HostFacts {
+  /** nginx runs here: every load balancer and every web host. */
+  readonly runsNginx: boolean;
+  /** The pool this host is a web member of (a web host serves one pool). */
+  readonly webPool?: string;
+  /** The database this host is a member of (one per host) and its place in it. */
+  readonly database?: HostDatabase;
+  /**
+   * The address a load balancer serves on: the VIP (vrrp failover) or the
+   * host's anchor IP (digitalocean); absent when it serves on all of its own
+   * addresses (one load balancer without failover) or is no load balancer.
+   */
+  readonly lbListen?: string;
+}
+
+export interface HostDatabase {
+  readonly name: string;
+  readonly role: "primary" | "replica";
 }
 
 export interface Site {
@@ -267,6 +294,8 @@ export function hasRole(host: Host, kind: RoleKind): boolean {
  */
 interface GraphIndex {
   readonly hosts: ReadonlyMap<string, Host>;
+  readonly pools: ReadonlyMap<string, Pool>;
+  readonly databases: ReadonlyMap<string, Database>;
   /** Positions in graph.links by the link's `to`, ascending. */
   readonly linksTo: ReadonlyMap<string, readonly number[]>;
 }
@@ -282,7 +311,12 @@ function indexOf(graph: Graph): GraphIndex {
       if (list) list.push(i);
       else linksTo.set(l.to, [i]);
     });
-    ix = { hosts: new Map(graph.hosts.map((h) => [h.name, h])), linksTo };
+    ix = {
+      hosts: new Map(graph.hosts.map((h) => [h.name, h])),
+      pools: new Map(graph.pools.map((p) => [p.name, p])),
+      databases: new Map(graph.databases.map((d) => [d.name, d])),
+      linksTo,
+    };
     indexes.set(graph, ix);
   }
   return ix;
@@ -292,6 +326,29 @@ export function hostByName(graph: Graph, name: string): Host {
   const h = indexOf(graph).hosts.get(name);
   if (!h) throw new Error(`graph invariant: no host ${name}`);
   return h;
+}
+
+export function poolByName(graph: Graph, name: string): Pool {
+  const p = indexOf(graph).pools.get(name);
+  if (!p) throw new Error(`graph invariant: no pool ${name}`);
+  return p;
+}
+
+export function databaseByName(graph: Graph, name: string): Database {
+  const d = indexOf(graph).databases.get(name);
+  if (!d) throw new Error(`graph invariant: no database ${name}`);
+  return d;
+}
+
+/** The pool `host` serves as a web host, if any (HostFacts.webPool). */
+export function webPoolOf(graph: Graph, host: Host): Pool | undefined {
+  return host.facts.webPool === undefined ? undefined : poolByName(graph, host.facts.webPool);
+}
+
+/** The database a pool's hosts connect to; an invariant for WordPress pools, which validation requires to have one. */
+export function databaseOfPool(graph: Graph, pool: Pool): Database {
+  if (pool.database === undefined) throw new Error(`graph invariant: pool ${pool.name} has no database`);
+  return databaseByName(graph, pool.database);
 }
 
 /** The links that end at any of `ends` (host names or "vip"), in the graph's order. */

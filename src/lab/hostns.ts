@@ -7,7 +7,7 @@
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
-import { sh } from "../render/quote.js";
+import { sh } from "../render/common/quote.js";
 import { LabError, run, waitFor, type RunOptions, type RunResult } from "./exec.js";
 import type { HolderRecord } from "./state.js";
 import { runtimeDirs } from "./units.js";

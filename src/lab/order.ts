@@ -4,7 +4,7 @@
 // after its bootstrap created it (which waits for every brick server's
 // glusterd), and a database's replicas bootstrap after the primary. Pure.
 import type { Graph } from "../graph/model.js";
-import { mountServiceName } from "../render/gluster-client.js";
+import { mountServiceName } from "../render/gluster/gluster-client.js";
 import type { HostPlan, ServiceSpec } from "../render/types.js";
 
 export interface Step {

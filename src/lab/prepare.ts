@@ -2,7 +2,7 @@
 // install.sh (users, files, modes), the host's sysctl files, and the state a
 // Debian package's maintainer scripts leave on a fresh machine.
 import { join } from "node:path";
-import { sh } from "../render/quote.js";
+import { sh } from "../render/common/quote.js";
 import type { HostFile, HostPlan } from "../render/types.js";
 import { LabError } from "./exec.js";
 import { shInHost } from "./hostns.js";

@@ -2,15 +2,16 @@
 // and install every host from its bundle, then start every service in order.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { hasErrors } from "../diagnostics.js";
+import { build } from "../build.js";
+import { formatDiagnostic, hasErrors } from "../diagnostics.js";
 import type { Graph, Host } from "../graph/model.js";
 import { cryptoRandom, defaultSecretsPath, readSecretsFile, writeSecretsFile } from "../io/secrets-file.js";
-import { planHosts } from "../render/plan.js";
-import { sh } from "../render/quote.js";
+import { sh } from "../render/common/quote.js";
 import type { HostFile, HostPlan } from "../render/types.js";
 import { completeSecrets, type Secrets } from "../secrets.js";
 import { bundle, bundleFiles } from "../../targets/bundle/index.js";
-import { readTopology, report } from "../commands/common.js";
+import { readTextFile } from "../io/text-file.js";
+import { DEFAULT_TARGET_OPTIONS } from "../../targets/types.js";
 import { LabError, must, run } from "./exec.js";
 import { bootHost, shInHost, startHolder } from "./hostns.js";
 import { adminClientAddress, CLIENT_PORT, clientAddress, hostNs, labLayout, switchPort, type LabLayout } from "./layout.js";
@@ -51,17 +52,25 @@ export interface Compiled {
 
 /** The topology and its secrets, as `build` reads them (a missing secret is generated into the secrets file). */
 export function compileForLab(file: string): Compiled {
-  const result = readTopology(file);
-  report(result.diagnostics, false);
-  if (hasErrors(result.diagnostics) || !result.graph) throw new LabError(`${file} does not compile`);
-  const graph = result.graph;
-  const secretsPath = defaultSecretsPath(file);
-  const { secrets, generated } = completeSecrets(graph, readSecretsFile(secretsPath), cryptoRandom);
-  if (generated.length > 0) {
-    writeSecretsFile(secretsPath, secrets);
-    process.stderr.write(`generated ${generated.length} secret(s) in ${secretsPath} (mode 0600)\n`);
-  }
-  return { graph, secrets, plans: planHosts(graph, secrets) };
+  const read = readTextFile(file);
+  if ("diagnostic" in read) throw new LabError(formatDiagnostic(read.diagnostic));
+  // No target: the lab writes the bundle itself (writeBundle) where it needs it.
+  const result = build(read.text, {
+    file,
+    targets: [],
+    secrets: (graph) => {
+      const secretsPath = defaultSecretsPath(file);
+      const { secrets, generated } = completeSecrets(graph, readSecretsFile(secretsPath), cryptoRandom);
+      if (generated.length > 0) {
+        writeSecretsFile(secretsPath, secrets);
+        process.stderr.write(`generated ${generated.length} secret(s) in ${secretsPath} (mode 0600)\n`);
+      }
+      return secrets;
+    },
+  });
+  for (const d of result.diagnostics) process.stderr.write(formatDiagnostic(d) + "\n");
+  if (hasErrors(result.diagnostics) || !result.graph || !result.secrets || !result.hosts) throw new LabError(`${file} does not compile`);
+  return { graph: result.graph, secrets: result.secrets, plans: result.hosts };
 }
 
 /** What the lab cannot run, in sentences; empty when it can run the topology. */
@@ -87,7 +96,7 @@ async function preflight(plans: readonly HostPlan[]): Promise<void> {
 }
 
 function writeBundle(dir: string, graph: Graph, plans: readonly HostPlan[]): void {
-  for (const f of bundle.emit(graph, plans)) {
+  for (const f of bundle.emit(graph, plans, DEFAULT_TARGET_OPTIONS).files) {
     const p = join(dir, f.path);
     mkdirSync(dirname(p), { recursive: true });
     writeFileSync(p, f.content, { mode: f.mode });

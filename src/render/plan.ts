@@ -34,7 +34,7 @@ export function planHosts(graph: Graph, secrets: Secrets, renderers: readonly Re
   });
 }
 
-/** Dependencies first; ties by name, so the order is stable. */
+/** Dependencies first; ties by name, so the order is stable. Every dependency must be on the host. */
 export function orderServices(services: readonly ServiceSpec[], hostName: string): ServiceSpec[] {
   const byName = new Map(services.map((s) => [s.name, s]));
   if (byName.size !== services.length) throw new Error(`renderer invariant: duplicate service on ${hostName}`);
@@ -47,7 +47,12 @@ export function orderServices(services: readonly ServiceSpec[], hostName: string
     state.set(s.name, "visiting");
     for (const dep of [...s.after].sort()) {
       const d = byName.get(dep);
-      if (d) visit(d);
+      // The registry makes a misspelt name a compile error; a real name the
+      // host does not run is a renderer's mistake too (it must leave the
+      // dependency out on such hosts), so it stops the build, never drops
+      // the ordering without a word.
+      if (!d) throw new Error(`renderer invariant: ${s.name} on ${hostName} starts after ${dep}, which ${hostName} does not run`);
+      visit(d);
     }
     state.set(s.name, "done");
     out.push(s);

@@ -3,6 +3,7 @@
 // config contributes to one host.
 import type { Graph, Host } from "../graph/model.js";
 import type { Secrets } from "../secrets.js";
+import type { ServiceName } from "./services.js";
 
 /** What reads the file: `hacompile verify` picks its checker by this. */
 export type FileKind =
@@ -46,8 +47,8 @@ export interface RenderContext {
  * `unit`, a supervisor (compose, lab) through the foreground `command`.
  */
 export interface ServiceSpec {
-  /** Short name, unique on the host: nginx, keepalived, mariadb, db-bootstrap... */
-  readonly name: string;
+  /** Short name, unique on the host, from the registry (services.ts): nginx, keepalived, mariadb, db-bootstrap... */
+  readonly name: ServiceName;
   /** The systemd unit: Debian's own (packaged) or one a renderer wrote. */
   readonly unit: string;
   readonly packaged: boolean;
@@ -56,13 +57,22 @@ export interface ServiceSpec {
   /** Foreground argv for supervisors; never a shell string. */
   readonly command: readonly string[];
   /** Names of services on the same host that must be up (daemon) or done (oneshot) first. */
-  readonly after: readonly string[];
+  readonly after: readonly ServiceName[];
   /**
    * For periodic oneshots (backups, WordPress cron, re-assertion): a systemd
    * OnCalendar= expression. The renderer writes the .timer; supervisors may
    * run the command on the same schedule or leave it out.
    */
   readonly schedule?: string;
+}
+
+/**
+ * The timer that runs a periodic oneshot: same name, `.timer`. The renderer
+ * writes it and the targets start and check it, so the name is part of the
+ * contract, here rather than in either side.
+ */
+export function timerUnitOf(s: ServiceSpec): string {
+  return s.unit.replace(/\.service$/, "") + ".timer";
 }
 
 /** What one renderer adds to one host. */

@@ -1,5 +1,7 @@
 // Verification results: one per (tool, file). `hacompile verify` prints them
 // and a per-tool summary; any failure (or, under CI, any missing tool) fails.
+import type { Graph } from "../graph/model.js";
+import type { FileKind } from "../render/types.js";
 import type { TlsFiles, TlsPaths, TlsStage } from "./tls.js";
 
 export interface CheckResult {
@@ -20,7 +22,7 @@ export interface HostFileEntry {
   readonly mode: string;
   readonly owner: string;
   readonly group: string;
-  readonly kind: string;
+  readonly kind: FileKind;
   readonly service: string;
   readonly secret: boolean;
 }
@@ -50,19 +52,8 @@ export interface VerifyContext {
   readonly tlsStage?: TlsStage;
 }
 
-/** The slice of graph.json that checks compare generated files with. */
-export interface GraphFacts {
-  readonly name: string;
-  readonly databases: readonly {
-    readonly name: string;
-    readonly engine: "mariadb" | "mysql";
-    readonly port: number;
-    readonly primary: { readonly host: string; readonly address: string };
-    readonly replicas: readonly { readonly host: string; readonly address: string }[];
-    readonly clientPools: readonly string[];
-  }[];
-  readonly pools: readonly { readonly name: string; readonly database?: string; readonly members: readonly { readonly host: string }[] }[];
-}
+/** The slice of graph.json that checks compare generated files with, in the graph's own types. */
+export type GraphFacts = Pick<Graph, "name" | "databases" | "pools">;
 
 export type Check = (ctx: VerifyContext) => Promise<CheckResult[]>;
 

@@ -3,15 +3,18 @@
 // their own tooling or have no cloud-init. Same files as the systemd target
 // (hacompile.target and the drop-ins included), secrets too: a bundle is meant
 // to be copied to its host over a private channel (scp, rsync over SSH).
+import { generatedBy } from "../../src/render/common/header.js";
 import { createHash } from "node:crypto";
 import type { Graph } from "../../src/graph/model.js";
-import { renderTemplate } from "../../src/render/ejs.js";
-import { generatedBy } from "../../src/render/nginx-main.js";
-import { sh } from "../../src/render/quote.js";
+import { templateRenderer } from "../../src/render/common/ejs.js";
+import { sh } from "../../src/render/common/quote.js";
 import type { HostFile, HostPlan } from "../../src/render/types.js";
 import { hostUnitFiles, mergeFiles, octal, startUnitOf, TARGET_UNIT, unitsToEnable } from "../shared/host-units.js";
 import { onChangeOf, type OnChange } from "./on-change.js";
 import type { OutFile, Target } from "../types.js";
+
+/** This target's own templates. */
+const renderTemplate = templateRenderer("targets/bundle/templates");
 
 /**
  * Where install.sh records what it installed (sha256, unit, action, path per
@@ -95,7 +98,7 @@ function manifest(graph: Graph, plan: HostPlan, hashed: readonly Hashed[]): stri
 }
 
 function installScript(graph: Graph, plan: HostPlan, hashed: readonly Hashed[], unitFiles: readonly HostFile[]): string {
-  return renderTemplate("bundle-install.sh.ejs", {
+  return renderTemplate("install.sh.ejs", {
     header: generatedBy(graph),
     host: plan.host.name,
     packages: plan.packages.map(sh),
@@ -141,5 +144,8 @@ function hostOut(graph: Graph, plan: HostPlan): OutFile[] {
 export const bundle: Target = {
   name: "bundle",
   description: "per-host file tree, manifest.json and an idempotent install.sh",
-  emit: (graph, plans) => [{ path: "README.txt", content: README, mode: 0o644 }, ...plans.flatMap((p) => hostOut(graph, p))],
+  emit: (graph, plans) => ({
+    files: [{ path: "README.txt", content: README, mode: 0o644 }, ...plans.flatMap((p) => hostOut(graph, p))],
+    diagnostics: [],
+  }),
 };

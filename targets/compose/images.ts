@@ -3,9 +3,9 @@
 // topology of eleven hosts builds a handful of images. The Dockerfiles install
 // exactly the packages the renderers asked for, the same software as the
 // systemd target, plus what the container itself needs.
+import { generatedBy } from "../../src/render/common/header.js";
 import type { Graph, Host } from "../../src/graph/model.js";
-import { generatedBy } from "../../src/render/nginx-main.js";
-import { sh } from "../../src/render/quote.js";
+import { sh } from "../../src/render/common/quote.js";
 import type { HostPlan, SystemUser } from "../../src/render/types.js";
 import { renderComposeTemplate } from "./template.js";
 

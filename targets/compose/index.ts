@@ -5,9 +5,9 @@
 //   images/<kind>/Dockerfile         one image per kind of host (images.ts)
 //   hosts/<host>/<path>              files bind-mounted read-only at <path>
 //   secrets/<host>/<path>            restricted files, compose secrets, 0600 on disk
+import { generatedBy } from "../../src/render/common/header.js";
 import { Document } from "yaml";
 import type { Graph } from "../../src/graph/model.js";
-import { generatedBy } from "../../src/render/nginx-main.js";
 import type { HostPlan } from "../../src/render/types.js";
 import { fastYaml } from "../shared/yaml.js";
 import type { OutFile, Target } from "../types.js";
@@ -141,5 +141,5 @@ export function composeYaml(compose: YamlMap, comment: string): string {
 export const compose: Target = {
   name: "compose",
   description: "docker compose: the whole topology on one Docker host, one container per host (a rehearsal and dev stack)",
-  emit,
+  emit: (graph, plans) => ({ files: emit(graph, plans), diagnostics: [] }),
 };

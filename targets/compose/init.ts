@@ -12,10 +12,10 @@
 // systemd's Type=notify waits for that, supervisord cannot). Only when every
 // step is done does it write the marker the healthcheck requires, so
 // `service_healthy` on another host means "its bootstraps are done".
+import { generatedBy } from "../../src/render/common/header.js";
 import type { Graph, Host } from "../../src/graph/model.js";
 import { rolesOf } from "../../src/graph/model.js";
-import { generatedBy } from "../../src/render/nginx-main.js";
-import { sh } from "../../src/render/quote.js";
+import { sh } from "../../src/render/common/quote.js";
 import type { FileKind, HostFile, HostPlan, ServiceSpec } from "../../src/render/types.js";
 import { renderComposeTemplate } from "./template.js";
 
@@ -105,7 +105,9 @@ export function runPlan(plan: HostPlan): RunPlan {
   const run: ServiceSpec[] = [];
   const skipped: { service: ServiceSpec; why: string }[] = [];
   for (const s of plan.services) {
-    if (!NAME_RE.test(s.name) || s.name === BOOT_PROGRAM) {
+    // Widened to string: no registered name is BOOT_PROGRAM today, and this keeps it so at run time.
+    const name: string = s.name;
+    if (!NAME_RE.test(name) || name === BOOT_PROGRAM) {
       throw new Error(`compose: ${plan.host.name}: service name ${JSON.stringify(s.name)} cannot be a supervisord program`);
     }
     if (s.command.length === 0) throw new Error(`compose: ${plan.host.name}: service ${s.name} has no command`);

@@ -1,8 +1,8 @@
 // What the systemd and bundle targets rely on in a host plan, checked rather
 // than assumed, so a renderer that breaks the contract shows up in a test
 // instead of on a VM. Pure: plan in, problems out (empty = fine).
-import type { HostPlan, ServiceSpec } from "../../src/render/types.js";
-import { timerUnitOf, unitPath } from "./host-units.js";
+import { timerUnitOf, type HostPlan, type ServiceSpec } from "../../src/render/types.js";
+import { unitPath } from "./host-units.js";
 
 function unitText(plan: HostPlan, unit: string): string | undefined {
   return plan.files.find((f) => f.path === unitPath(unit))?.content;

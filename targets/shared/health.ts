@@ -3,12 +3,14 @@
 // hacompile.target cannot say it: it only Wants= its services, so it stays
 // active while one of them has failed. The checks come from the host's plan
 // (the services its roles run), so every host gets exactly its own.
+import { generatedBy } from "../../src/render/common/header.js";
 import type { Graph } from "../../src/graph/model.js";
-import { renderTemplate } from "../../src/render/ejs.js";
-import { generatedBy } from "../../src/render/nginx-main.js";
-import { sh } from "../../src/render/quote.js";
-import { timerUnitOf } from "./host-units.js";
-import { file, type HostFile, type HostPlan, type ServiceSpec } from "../../src/render/types.js";
+import { templateRenderer } from "../../src/render/common/ejs.js";
+import { sh } from "../../src/render/common/quote.js";
+import { file, timerUnitOf, type HostFile, type HostPlan, type ServiceSpec } from "../../src/render/types.js";
+
+/** This target's own templates. */
+const renderTemplate = templateRenderer("targets/shared/templates");
 
 export const HEALTH_SCRIPT = "/usr/local/sbin/hacompile-health";
 /** Exit statuses, as the script's header documents them. */

@@ -4,21 +4,16 @@
 // own units carry their ordering themselves). Both targets install the same
 // extra files, so a host booted from user-data and a host installed from the
 // bundle start the same units in the same order at every boot.
+import { generatedBy } from "../../src/render/common/header.js";
 import type { Graph } from "../../src/graph/model.js";
-import { generatedBy } from "../../src/render/nginx-main.js";
 import { healthFile, HEALTH_SCRIPT } from "./health.js";
-import { unitFile, type UnitEntry } from "../../src/render/systemd-unit.js";
-import { file, type HostFile, type HostPlan, type ServiceSpec } from "../../src/render/types.js";
+import { unitFile, type UnitEntry } from "../../src/render/common/systemd-unit.js";
+import { file, timerUnitOf, type HostFile, type HostPlan, type ServiceSpec } from "../../src/render/types.js";
 
 export const TARGET_UNIT = "hacompile.target";
 export const UNIT_DIR = "/etc/systemd/system";
 /** Drop-in name for packaged units; distinct from the renderers' own drop-ins (hacompile-mounts.conf...). */
 export const DROP_IN_NAME = "hacompile.conf";
-
-/** The timer that runs a periodic oneshot: same name, `.timer`. */
-export function timerUnitOf(s: ServiceSpec): string {
-  return s.unit.replace(/\.service$/, "") + ".timer";
-}
 
 /** The unit hacompile.target starts for a service: the timer for periodic ones, not the job itself. */
 export function startUnitOf(s: ServiceSpec): string {
@@ -65,7 +60,7 @@ function packagedDropIn(graph: Graph, plan: HostPlan, s: ServiceSpec): string {
   const after: UnitEntry[] = [];
   for (const dep of s.after) {
     const d = plan.services.find((x) => x.name === dep);
-    // A dependency the host does not run orders nothing; the plan already ignores it.
+    // Always found: planHosts refuses a dependency the host does not run.
     if (d !== undefined) after.push(["After", d.unit]);
   }
   return unitFile(

@@ -3,6 +3,7 @@
 // drop-ins included) and starts hacompile.target. Secrets stay out of it
 // unless asked for (see secrets.ts). The bundle target packages the same
 // files for hosts without cloud-init.
+import { warning, type Diagnostic } from "../../src/diagnostics.js";
 import type { Graph } from "../../src/graph/model.js";
 import type { HostPlan } from "../../src/render/types.js";
 import type { OutFile, Target } from "../types.js";
@@ -56,33 +57,19 @@ function hostFiles(graph: Graph, plan: HostPlan, opts: SystemdOptions): OutFile[
   return out;
 }
 
-export function systemdTarget(opts: SystemdOptions): Target {
-  return {
-    name: "systemd",
-    description: "cloud-init user-data per host: packages, users, files, systemd units under hacompile.target",
-    emit: (graph, plans) => [
-      { path: "README.txt", content: readme(opts), mode: 0o644 },
-      ...plans.flatMap((p) => hostFiles(graph, p, opts)),
-    ],
-  };
-}
-
-export const systemd: Target = systemdTarget({ inlineSecrets: false });
-
 /**
- * What the CLI should print after a build: user-data too big for some clouds
- * in either form (text, or the gzip that cloud-init also reads).
- * Read from the emitted files (paths as emit() gives them, "systemd/<host>/
- * user-data"), so that a build renders each user-data once.
+ * User-data too big for some clouds, as one warning. Read from the files
+ * just emitted (paths inside the target, "<host>/user-data.gz.b64"), so that
+ * a build renders each user-data once. Above the limit as text is no problem
+ * where the gzip form fits: cloud-init reads gzip itself, and SECRETS.txt and
+ * the README say to use it. Warn only where even the gzip form passes the
+ * limit, in one line for all such hosts.
  */
-export function userDataWarnings(files: readonly OutFile[]): string[] {
-  // Above the limit as text is no problem where the gzip form fits: cloud-init
-  // reads gzip itself, and SECRETS.txt and the README say to use it. Warn only
-  // where even the gzip form passes the limit, in one line for all such hosts.
+export function userDataWarnings(files: readonly OutFile[]): Diagnostic[] {
   const over: string[] = [];
   let largest = 0;
   for (const f of files) {
-    const host = /^systemd\/([^/]+)\/user-data\.gz\.b64$/.exec(f.path)?.[1];
+    const host = /^([^/]+)\/user-data\.gz\.b64$/.exec(f.path)?.[1];
     if (host === undefined) continue;
     const size = Buffer.from(f.content.trim(), "base64").length;
     if (size > USER_DATA_LIMIT) {
@@ -94,6 +81,20 @@ export function userDataWarnings(files: readonly OutFile[]): string[] {
   over.sort();
   const hosts = over.length <= 3 ? over.join(", ") : `${over.slice(0, 3).join(", ")} and ${over.length - 3} more`;
   return [
-    `user-data of ${over.length} host(s) (${hosts}) is above the 16 KiB some clouds accept even gzip-compressed (largest ${(largest / 1024).toFixed(1)} KiB): deliver their secrets and files with the bundle target instead [user-data-size]`,
+    warning(
+      "user-data-size",
+      [],
+      `user-data of ${over.length} host(s) (${hosts}) is above the 16 KiB some clouds accept even gzip-compressed (largest ${(largest / 1024).toFixed(1)} KiB): deliver their secrets and files with the bundle target instead`,
+    ),
   ];
 }
+
+export const systemd: Target = {
+  name: "systemd",
+  description: "cloud-init user-data per host: packages, users, files, systemd units under hacompile.target",
+  emit: (graph, plans, options) => {
+    const opts: SystemdOptions = { inlineSecrets: options.inlineSecrets };
+    const files = [{ path: "README.txt", content: readme(opts), mode: 0o644 }, ...plans.flatMap((p) => hostFiles(graph, p, opts))];
+    return { files, diagnostics: userDataWarnings(files) };
+  },
+};

@@ -6,16 +6,19 @@
 // and its step in SECRETS.txt) instead of running half-configured. With inlineSecrets they go into user-data, and the host
 // gets a firewall table that keeps every non-root process away from the
 // metadata service, loaded at every boot.
+import { generatedBy } from "../../src/render/common/header.js";
 import type { Graph } from "../../src/graph/model.js";
-import { renderTemplate } from "../../src/render/ejs.js";
-import { nftablesDropIn, nftablesTies } from "../../src/render/firewall.js";
-import { generatedBy } from "../../src/render/nginx-main.js";
-import { sh } from "../../src/render/quote.js";
-import { unitFile } from "../../src/render/systemd-unit.js";
+import { templateRenderer } from "../../src/render/common/ejs.js";
+import { nftablesDropIn, nftablesTies } from "../../src/render/firewall/firewall.js";
+import { sh } from "../../src/render/common/quote.js";
+import { unitFile } from "../../src/render/common/systemd-unit.js";
 import { file, type HostFile, type HostPlan } from "../../src/render/types.js";
 import { HEALTH_SCRIPT } from "../shared/health.js";
 import { dropInPath, octal, TARGET_UNIT, unitPath } from "../shared/host-units.js";
 import type { OutFile } from "../types.js";
+
+/** This target's own templates. */
+const renderTemplate = templateRenderer("targets/systemd/templates");
 
 export const SECRETS_DROP_IN = "hacompile-secrets.conf";
 export const METADATA_UNIT = "hacompile-metadata-block.service";
@@ -34,7 +37,7 @@ export function secretSteps(plan: HostPlan): Map<string, number> {
 
 function needSecretsScript(graph: Graph): HostFile {
   const name = NEED_SECRETS_SCRIPT.slice(NEED_SECRETS_SCRIPT.lastIndexOf("/") + 1);
-  const content = renderTemplate("systemd-need-secrets.sh.ejs", { header: generatedBy(graph), name });
+  const content = renderTemplate("need-secrets.sh.ejs", { header: generatedBy(graph), name });
   return file(NEED_SECRETS_SCRIPT, content, "shell", "hacompile", { mode: 0o755 });
 }
 
@@ -74,7 +77,7 @@ export function secretAssertions(graph: Graph, plan: HostPlan): HostFile[] {
 
 /** The firewall table and the unit that loads it at every boot, early. */
 export function metadataBlockFiles(graph: Graph): HostFile[] {
-  const nft = renderTemplate("systemd-metadata-block.nft.ejs", {
+  const nft = renderTemplate("metadata-block.nft.ejs", {
     header: generatedBy(graph),
     table: METADATA_TABLE,
     rules: [`meta skuid != 0 ip daddr ${METADATA_V4} reject`, `meta skuid != 0 ip6 daddr ${METADATA_V6} reject`],

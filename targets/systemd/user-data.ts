@@ -4,9 +4,9 @@
 // policy-rc.d written first keeps the package installs from starting any
 // daemon, so every service starts once, from runcmd, through hacompile.target,
 // in the order the units declare, with every file already in place.
+import { generatedBy } from "../../src/render/common/header.js";
 import { Document, isSeq } from "yaml";
 import type { Graph } from "../../src/graph/model.js";
-import { generatedBy } from "../../src/render/nginx-main.js";
 import { file, type HostFile, type HostPlan, type SystemUser } from "../../src/render/types.js";
 import { hostUnitFiles, mergeFiles, octal, TARGET_UNIT, unitsToEnable } from "../shared/host-units.js";
 import { fastYaml } from "../shared/yaml.js";

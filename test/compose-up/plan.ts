@@ -22,7 +22,7 @@ import { readFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import type { Graph } from "../../src/graph/model.js";
 import { adminClientAddress } from "../../src/lab/layout.js";
-import { WP_CONTENT_DIR } from "../../src/render/wordpress.js";
+import { WP_CONTENT_DIR } from "../../src/render/wordpress/wordpress.js";
 
 function servedAt(graph: Graph, volume: string, mount: string): string {
   const pool = graph.pools.find((p) => p.volume === volume && p.app === "wordpress");

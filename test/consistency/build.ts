@@ -9,6 +9,7 @@ import type { Graph } from "../../src/graph/model.js";
 import type { HostPlan } from "../../src/render/types.js";
 import type { Secrets } from "../../src/secrets.js";
 import { targets } from "../../targets/index.js";
+import { DEFAULT_TARGET_OPTIONS } from "../../targets/types.js";
 import { fakeSecrets } from "../helpers.js";
 
 export interface Build {
@@ -24,7 +25,7 @@ export function buildText(text: string, file = "topology.yaml"): Build {
   const r = compile(text, file);
   if (!r.graph || !r.topology) throw new Error(`${file} does not compile:\n${r.diagnostics.map((d) => d.message).join("\n")}`);
   const secrets = fakeSecrets(r.graph);
-  const { files, plans } = emit(r.graph, secrets, targets);
+  const { files, plans } = emit(r.graph, secrets, targets, DEFAULT_TARGET_OPTIONS);
   return { topology: r.topology, graph: r.graph, secrets, plans, files: new Map(files.map((f) => [f.path, f.content])) };
 }
 

@@ -7,6 +7,7 @@ import type { Graph } from "../../src/graph/model.js";
 import type { HostPlan } from "../../src/render/types.js";
 import { completeSecrets, type Secrets } from "../../src/secrets.js";
 import { targets } from "../../targets/index.js";
+import { DEFAULT_TARGET_OPTIONS } from "../../targets/types.js";
 import type { OutFile } from "../../targets/types.js";
 
 /**
@@ -38,7 +39,7 @@ export function buildText(text: string): Built | undefined {
   const r = compile(text, "topology.yaml");
   if (!r.graph) return undefined;
   const secrets = knownSecrets(r.graph);
-  return { graph: r.graph, secrets, ...emit(r.graph, secrets, targets) };
+  return { graph: r.graph, secrets, ...emit(r.graph, secrets, targets, DEFAULT_TARGET_OPTIONS) };
 }
 
 /** Target-level files, by name; anything else is a host file and takes its plan's kind. */

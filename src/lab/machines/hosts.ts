@@ -1,6 +1,6 @@
 // The host interface (../host.ts) for booted machines.
 import type { LabHost } from "../host.js";
-import { sh as quote } from "../../render/quote.js";
+import { sh as quote } from "../../render/common/quote.js";
 import { LabError, waitFor } from "../exec.js";
 import { bootMachine, inMachine, powerCut, powerOff, pid1, setLink } from "./machine.js";
 import type { MachinesLab } from "./up.js";

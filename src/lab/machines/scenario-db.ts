@@ -6,7 +6,7 @@ import { sleep, waitFor } from "../exec.js";
 import type { HostLab, LabHost } from "../host.js";
 import { hostOf } from "../host.js";
 import type { Figures, Outcome } from "../scenario.js";
-import type { MachineScenario } from "./scenarios.js";
+import type { MachineScenario } from "./scenario-type.js";
 
 const TABLE = "hacompile_lab.writes";
 const secs = (ms: number): number => Math.round(ms / 100) / 10;

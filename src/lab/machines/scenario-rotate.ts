@@ -8,7 +8,8 @@ import { cryptoRandom } from "../../io/secrets-file.js";
 import { planHosts } from "../../render/plan.js";
 import { completeSecrets } from "../../secrets.js";
 import { bundle } from "../../../targets/bundle/index.js";
-import { systemdTarget } from "../../../targets/systemd/index.js";
+import { systemd } from "../../../targets/systemd/index.js";
+import { DEFAULT_TARGET_OPTIONS } from "../../../targets/types.js";
 import { HEALTH_SCRIPT } from "../../../targets/shared/health.js";
 import { waitFor } from "../exec.js";
 import type { HostLab, LabHost } from "../host.js";
@@ -17,7 +18,7 @@ import { clientHttp, isReal, membersOf, routeUrl, wordpressNeedles } from "../ht
 import type { Figures, Outcome } from "../scenario.js";
 import { installBundles } from "./bundle.js";
 import { copySecrets } from "./secrets.js";
-import type { MachineScenario } from "./scenarios.js";
+import type { MachineScenario } from "./scenario-type.js";
 import { writeOut, type MachinesLab } from "./up.js";
 import { wordpressLogin } from "./scenario-wordpress.js";
 
@@ -43,13 +44,13 @@ async function run(lab: HostLab, m: MachinesLab): Promise<Outcome> {
   const plans = planHosts(lab.graph, rotated.secrets);
   const out = join(m.outDir, "rotated");
   if (m.opts.target === "bundle") {
-    writeOut(join(out, "bundle"), bundle.emit(lab.graph, plans));
+    writeOut(join(out, "bundle"), bundle.emit(lab.graph, plans, DEFAULT_TARGET_OPTIONS).files);
     const failed = await installBundles({ ...m, outDir: out });
     failures.push(...failed.map((f) => `re-install: ${f}`));
   } else if (m.opts.inlineSecrets) {
     return { figures, failures: ["with --inline-secrets the secrets live in user-data, which cloud-init applies at first boot only: re-applying means new machines"] };
   } else {
-    writeOut(join(out, "systemd"), systemdTarget({ inlineSecrets: false }).emit(lab.graph, plans));
+    writeOut(join(out, "systemd"), systemd.emit(lab.graph, plans, DEFAULT_TARGET_OPTIONS).files);
     figures["commands run"] = await copySecrets(join(out, "systemd"), Object.values(m.state.machines), (h) => lab.graph.hosts.find((x) => x.name === h)!.address);
   }
   // As SECRETS.txt ends: once every host has its secrets, check each one

@@ -7,14 +7,14 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { sh as quote } from "../../render/quote.js";
+import { sh as quote } from "../../render/common/quote.js";
 import { run } from "../exec.js";
 import type { HostLab } from "../host.js";
 import { hostOf } from "../host.js";
 import { clientHttp, membersOf, routeUrl } from "../http.js";
 import type { Figures, Outcome } from "../scenario.js";
-import { WP_ADMIN_USER } from "../../render/wordpress-install.js";
-import type { MachineScenario } from "./scenarios.js";
+import { WP_ADMIN_USER } from "../../render/wordpress/wordpress-install.js";
+import type { MachineScenario } from "./scenario-type.js";
 
 /** A 1x1 PNG: the smallest file WordPress accepts as an image. */
 const PNG = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==", "base64");

@@ -2,27 +2,24 @@
 // (../host.ts): they power machines off and on, cut power, kill processes and
 // look at what a user sees. None does for the stack what it must do for itself.
 import type { Graph } from "../../graph/model.js";
-import { sh as quote } from "../../render/quote.js";
+import { sh as quote } from "../../render/common/quote.js";
 import { sleep, waitFor } from "../exec.js";
 import type { HostLab, HostScenario, LabHost } from "../host.js";
 import { hostOf } from "../host.js";
 import { clientHttp, failureKinds, isReal, loadFigures, longestGap, membersOf, REQUEST_TIMEOUT_MS, routeUrl, type HttpRecord } from "../http.js";
-import type { Figures, Outcome } from "../scenario.js";
+import type { Figures } from "../scenario.js";
 import { HEALTH_PATH } from "../scenarios/common.js";
 import { checkRoutes, ROUTING_TITLE } from "../scenarios/routing.js";
-import type { MachinesLab, MachinesOptions } from "./up.js";
+import type { MachinesOptions } from "./up.js";
 import { dbPowerCut } from "./scenario-db.js";
 import { wordpressUser } from "./scenario-wordpress.js";
 import { rotateSecrets } from "./scenario-rotate.js";
 import { lbLinkDownAny } from "../scenarios/lb-link.js";
 import { lbCrash, lbNginxDown } from "../scenarios/lb.js";
 import { webHostScenarios } from "../scenarios/web.js";
+import type { MachineScenario } from "./scenario-type.js";
 
-export interface MachineScenario {
-  readonly name: string;
-  readonly title: string;
-  readonly run: (lab: HostLab, machines: MachinesLab) => Promise<Outcome>;
-}
+export type { MachineScenario };
 
 const secs = (ms: number): number => Math.round(ms / 100) / 10;
 

@@ -8,7 +8,7 @@ import type { Graph } from "../../graph/model.js";
 import type { HostPlan } from "../../render/types.js";
 import type { Secrets } from "../../secrets.js";
 import { bundle } from "../../../targets/bundle/index.js";
-import { systemdTarget } from "../../../targets/systemd/index.js";
+import { systemd } from "../../../targets/systemd/index.js";
 import type { OutFile } from "../../../targets/types.js";
 import { LabError, must, run } from "../exec.js";
 import { adminClientAddress, clientAddress } from "../layout.js";
@@ -88,8 +88,8 @@ export async function machinesLabUp(graph: Graph, secrets: Secrets, plans: reado
   saveMachinesState(layout.workDir, state);
   const figures: Record<string, number> = {};
   const outDir = join(layout.workDir, "out");
-  const target = opts.target === "systemd" ? systemdTarget({ inlineSecrets: opts.inlineSecrets }) : bundle;
-  writeOut(join(outDir, target.name), target.emit(graph, plans));
+  const target = opts.target === "systemd" ? systemd : bundle;
+  writeOut(join(outDir, target.name), target.emit(graph, plans, { inlineSecrets: opts.inlineSecrets }).files);
 
   // The relay first: debootstrap fetches through tinyproxy too.
   const t0 = Date.now();

@@ -4,8 +4,8 @@
 // with nothing lost (row counts and table checksums equal to the primary's).
 import type { Database, Graph } from "../../graph/model.js";
 import { hostByName } from "../../graph/model.js";
-import { BOOTSTRAP_SERVICE } from "../../render/mysql-bootstrap.js";
-import { sqlString } from "../../render/quote.js";
+import { BOOTSTRAP_SERVICE } from "../../render/mysql/mysql-bootstrap.js";
+import { sqlString } from "../../render/common/quote.js";
 import { LabError, nowMs, sleep } from "../exec.js";
 import { percentile, round } from "../http.js";
 import type { Figures, Outcome, Scenario } from "../scenario.js";

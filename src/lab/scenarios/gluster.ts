@@ -6,7 +6,7 @@
 // cut (the clients' stall is measured: goal under 10 s), then restored and
 // healed.
 import type { Graph, Volume } from "../../graph/model.js";
-import { sh } from "../../render/quote.js";
+import { sh } from "../../render/common/quote.js";
 import { LabError, nowMs, sleep, waitFor } from "../exec.js";
 import { inHost } from "../hostns.js";
 import { round } from "../http.js";
@@ -16,9 +16,9 @@ import type { Lab } from "../up.js";
 import { specOf } from "./common.js";
 import { hostNs } from "../layout.js";
 import { readFileSync } from "node:fs";
-import { MOUNT_SCRIPT } from "../../render/gluster-client.js";
-import { WEB_USER } from "../../render/php-fpm.js";
-import { HEALTH_PATH } from "../../render/web-nginx.js";
+import { MOUNT_SCRIPT } from "../../render/gluster/gluster-client.js";
+import { WEB_USER } from "../../render/php-fpm/php-fpm.js";
+import { HEALTH_PATH } from "../../render/nginx/web-nginx.js";
 
 const GOAL_STALL_S = 10;
 /** Files written and read back while a brick server is down. */
