@@ -62,6 +62,7 @@ test("a misspelt failover mode names the value and the mode meant", () =>
       validateOne(dir, "mode: vrrp", "mode: vrpp"),
       "unknown failover mode 'vrpp'; did you mean 'vrrp'? (vrrp, digitalocean, none) [invalid-value]",
     );
+    assert.is(validateOne(dir, "mode: vrrp", "mode: 3"), "loadbalancer.failover.mode must be one of vrrp, digitalocean, none, not 3 [invalid-value]");
   }));
 
 test("a misspelt enum value suggests the value meant", () =>

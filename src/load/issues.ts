@@ -60,17 +60,19 @@ function oneOf(path: TopologyPath, got: unknown, values: readonly unknown[]): Di
 
 /**
  * A discriminated union (failover) whose discriminator is missing or unknown.
- * zod reports it at the discriminator's own path; older zod at the union's.
+ * zod 4 reports it at the discriminator's own path (loadbalancer.failover.mode);
+ * a path that ends at the union is accepted too.
  */
 function badDiscriminator(path: TopologyPath, input: unknown, key: string, options: readonly unknown[]): Diagnostic {
   const keyPath = path[path.length - 1] === key ? path : [...path, key];
   const owner = keyPath.slice(0, -1);
   const got = valueAt(input, keyPath);
   if (got === undefined) return error("missing-key", owner, `${place(owner)}: missing required key '${key}'`);
+  // Not a word (3, a list): "must be one of ..., not 3".
+  if (typeof got !== "string") return oneOf(keyPath, got, options);
   const words = options.map(String);
   const noun = `${String(owner[owner.length - 1] ?? "")} ${key}`.trim();
-  const hint = typeof got === "string" ? didYouMean(got, words) : "";
-  return error("invalid-value", keyPath, `unknown ${noun} ${given(got)}${hint} (${words.join(", ")})`);
+  return error("invalid-value", keyPath, `unknown ${noun} ${given(got)}${didYouMean(got, words)} (${words.join(", ")})`);
 }
 
 function valueAt(root: unknown, path: TopologyPath): unknown {
@@ -141,6 +143,8 @@ function convert(
       if (literals.length > 0 && literals.every((v) => v !== undefined)) return [oneOf(path, valueAt(input, path), literals.flat())];
       // Report the branch with the fewest problems: the one the user meant.
       const best = [...issue.errors].sort((a, b) => a.length - b.length)[0] ?? [];
+      // Never no diagnostic at all: the build would stop without a word.
+      if (best.length === 0) return [error("invalid-value", path, `${where} is not any of the forms it may take`)];
       return best.flatMap((i) => convert(i, path, input, knownKeys));
     }
     case "too_small":

@@ -172,26 +172,26 @@ export function topologyKeys(): readonly KeyDoc[] {
 /**
  * The canonical path of what a user typed: a name where the schema has
  * <name> (hosts.lb1.address), an index or nothing for [] (routes[0].path,
- * routes.path). Undefined with the known keys at the point it stops fitting.
+ * routes.path); or, where it stops fitting, the word and the keys known there.
  */
 export function canonicalPath(typed: string): { path: string } | { unknown: string; at: string; known: readonly string[] } {
   const keys = topologyKeys();
+  const here = (p: string): KeyDoc | undefined => keys.find((k) => k.path === p);
   const segs = typed.replace(/\[\d*\]/g, ".[]").split(".").filter((s) => s !== "");
   let path = "";
   for (const seg of segs) {
-    const here = (p: string): KeyDoc | undefined => keys.find((k) => k.path === p);
     const join = (s: string): string => (path === "" ? s : s === "[]" ? `${path}[]` : `${path}.${s}`);
     if (seg === "[]") {
+      // routes[0] and routes.path both mean an item of the list.
       if (here(join("[]"))) path = join("[]");
       continue;
     }
     if (here(join(seg))) path = join(seg);
     else if (here(`${path}[].${seg}`)) path = `${path}[].${seg}`;
-    else if (here(join("<name>")) && seg !== "<name>") path = join("<name>");
-    else if (here(join(seg.replace(/^<|>$/g, "") === "name" ? "<name>" : seg))) path = join("<name>");
+    // Any other word where the schema has <name> is a name the user chose.
+    else if (here(join("<name>"))) path = join("<name>");
     else {
-      const parent = here(path);
-      const known = path === "" ? keys.filter((k) => !k.path.includes(".") && !k.path.includes("[")).map((k) => k.path) : (parent?.keys ?? []);
+      const known = path === "" ? keys.filter((k) => !k.path.includes(".") && !k.path.includes("[")).map((k) => k.path) : (here(path)?.keys ?? []);
       return { unknown: seg, at: path, known };
     }
   }
