@@ -214,6 +214,9 @@ export const LoadBalancer = z.strictObject({
     preempt_delay: 5,
   }),
   tls: Tls.optional(),
+  engine: z.enum(["nginx", "haproxy"]).default("nginx").meta({
+    description: "The proxy on the load balancers: nginx, or HAProxy (Debian's 2.6; without TLS, and on hosts that are no web hosts, for now).",
+  }),
   routes: z.array(Route).min(1).max(MAX_ENTRIES).meta({ description: "Path prefix -> pool. The longest prefix wins; '/' is the default route." }),
 });
 
