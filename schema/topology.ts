@@ -238,9 +238,12 @@ export const LoadBalancer = z
     preempt_delay: 5,
   }),
   tls: Tls.optional().meta({ description: "HTTPS on the load balancers (ports 80 and 443); without it the site is served on port 80 only." }),
+  engine: z.enum(["nginx", "haproxy"]).default("nginx").meta({
+    description: "The proxy on the load balancers: nginx, or HAProxy (Debian's 2.6; experimental: without TLS, on hosts that are no web hosts, not yet proven in the lab).",
+  }),
   routes: z.array(Route).min(1).max(MAX_ENTRIES).meta({ description: "Path prefix -> pool. The longest prefix wins; '/' is the default route." }),
   })
-  .meta({ description: "The nginx load balancers: the site's entrance." });
+  .meta({ description: "The load balancers: the site's entrance." });
 
 export const Pool = z
   .strictObject({

@@ -92,10 +92,12 @@ for (const e of examples) {
       // At boot and from cloud-init's `systemctl start hacompile.target`: wanted by the target.
       assert.ok(unitValues(rootFile(b, h, `${UNIT_DIR}/hacompile.target`), "Unit", "Wants", h).includes(unit!), `${h}: hacompile.target Wants=${unit}`);
       // nginx (the service that binds the VIP) is ordered after it, and install.sh starts it first.
-      const nginxDropIn = rootFile(b, h, `${UNIT_DIR}/nginx.service.d/hacompile.conf`);
-      assert.ok(unitValues(nginxDropIn, "Unit", "After", h).includes(unit!), `${h}: nginx.service After=${unit}`);
+      // On a load balancer the proxy that binds the VIP is the engine's (nginx or haproxy).
+      const proxy = b.graph.loadBalancer.hosts.includes(h) ? `${b.graph.loadBalancer.engine}.service` : "nginx.service";
+      const proxyDropIn = rootFile(b, h, `${UNIT_DIR}/${proxy}.d/hacompile.conf`);
+      assert.ok(unitValues(proxyDropIn, "Unit", "After", h).includes(unit!), `${h}: ${proxy} After=${unit}`);
       const order = ensuredServices(install);
-      assert.ok(order.includes(unit!) && order.indexOf(unit!) < order.indexOf("nginx.service"), `${h}: install.sh starts ${unit} before nginx: ${order.join(" ")}`);
+      assert.ok(order.includes(unit!) && order.indexOf(unit!) < order.indexOf(proxy), `${h}: install.sh starts ${unit} before ${proxy}: ${order.join(" ")}`);
       // cloud-init writes both files and enables nothing else for it: the target pulls it in.
       const ud = userDataFiles(b, h);
       assert.ok(ud.has(SYSCTL_FILE) && ud.has(`${UNIT_DIR}/${unit}`), `${h}: user-data writes ${SYSCTL_FILE} and ${unit}`);

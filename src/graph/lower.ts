@@ -12,6 +12,7 @@ import {
   type Graph,
   type Host,
   type HostFacts,
+  type LbEngine,
   type Link,
   type Pool,
   type Ports,
@@ -195,7 +196,7 @@ function lowerHosts(
   return Object.entries(t.hosts)
     .map(([name, h]): Host => {
       const own = [...(roles.get(name) ?? [])].sort((a, b) => cmp(roleKey(a), roleKey(b)));
-      return { name, address: h.address, roles: own, facts: hostFacts(name, own, failover, vip) };
+      return { name, address: h.address, roles: own, facts: hostFacts(name, own, failover, vip, t.loadbalancer.engine) };
     })
     .sort(byName);
 }
@@ -205,13 +206,13 @@ function lowerHosts(
  * serve one pool and a database host serve one database, so the first role
  * of each kind is the only one.
  */
-function hostFacts(name: string, roles: readonly Role[], failover: Failover | undefined, vip: string): HostFacts {
+function hostFacts(name: string, roles: readonly Role[], failover: Failover | undefined, vip: string, engine: LbEngine): HostFacts {
   const lb = roles.some((r) => r.kind === "load-balancer");
   const web = roles.find((r): r is WebRole => r.kind === "web");
   const db = roles.find((r): r is DbRole => r.kind === "db-primary" || r.kind === "db-replica");
   const lbListen = lb ? lbListenAddress(name, failover, vip) : undefined;
   return {
-    runsNginx: lb || web !== undefined,
+    runsNginx: (lb && engine === "nginx") || web !== undefined,
     ...(web ? { webPool: web.pool } : {}),
     ...(db ? { database: { name: db.database, role: db.kind === "db-primary" ? "primary" : "replica" } } : {}),
     ...(lbListen !== undefined ? { lbListen } : {}),
@@ -319,6 +320,7 @@ export function lower(t: Topology): Graph {
     ports,
     hosts: lowerHosts(t, pools, databases, volumes, failover, vip),
     loadBalancer: {
+      engine: t.loadbalancer.engine,
       hosts: t.loadbalancer.hosts,
       vip,
       ...(failover ? { failover } : {}),

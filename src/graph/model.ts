@@ -63,7 +63,7 @@ export interface Host {
  * renderer re-derives them or exports them to another renderer.
  */
 export interface HostFacts {
-  /** nginx runs here: every load balancer and every web host. */
+  /** nginx runs here: every web host, and every load balancer when the engine is nginx. */
   readonly runsNginx: boolean;
   /** The pool this host is a web member of (a web host serves one pool). */
   readonly webPool?: string;
@@ -144,7 +144,11 @@ export interface Route {
   readonly pool: string;
 }
 
+export type LbEngine = "nginx" | "haproxy";
+
 export interface LoadBalancer {
+  /** The proxy the load balancer hosts run: same routes, health checks and failover with either. */
+  readonly engine: LbEngine;
   /** In preference order. */
   readonly hosts: readonly string[];
   /** The floating IP (vrrp) or the provider's reserved IP (digitalocean). */

@@ -225,7 +225,7 @@ function anchorIps(t: Topology, anchors: Readonly<Record<string, string>>): Diag
   return out;
 }
 
-const rules: readonly Rule[] = [references, addresses, loadBalancer, routes, pools, databases, volumes];
+const rules: readonly Rule[] = [references, addresses, loadBalancer, haproxyLimits, routes, pools, databases, volumes];
 
 export function validateTopology(t: Topology): Diagnostic[] {
   return rules.flatMap((r) => r(t));
@@ -238,4 +238,25 @@ function firstDuplicate<T>(xs: readonly T[]): number | undefined {
     seen.add(xs[i]!);
   }
   return undefined;
+}
+
+/**
+ * What the HAProxy engine does not do yet (render/haproxy/): TLS termination
+ * (HAProxy wants the certificate and key in one PEM, which the topology
+ * names apart), and a load balancer that is also a web host (HAProxy would
+ * bind port 80 beside that host's nginx; with the nginx engine one nginx
+ * serves both).
+ */
+function haproxyLimits(t: Topology): Diagnostic[] {
+  const lb = t.loadbalancer;
+  if (lb.engine !== "haproxy") return [];
+  const out: Diagnostic[] = [];
+  if (lb.tls !== undefined)
+    out.push(error("haproxy-no-tls-yet", ["loadbalancer", "tls"], "loadbalancer.engine haproxy does not terminate TLS yet; use engine nginx for TLS"));
+  for (const [name, p] of entries(t.pools))
+    p.hosts.forEach((h, i) => {
+      if (lb.hosts.includes(h))
+        out.push(error("haproxy-lb-web-host", ["pools", name, "hosts", i], `host '${h}' is a load balancer running HAProxy; with loadbalancer.engine haproxy it cannot also serve pool '${name}' yet`));
+    });
+  return out;
 }

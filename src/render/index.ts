@@ -4,6 +4,7 @@ import { doFailover } from "./keepalived/do-failover.js";
 import { firewall } from "./firewall/firewall.js";
 import { glusterClient } from "./gluster/gluster-client.js";
 import { glusterServer } from "./gluster/gluster-server.js";
+import { haproxy } from "./haproxy/haproxy.js";
 import { hyperdb } from "./wordpress/hyperdb.js";
 import { keepalived } from "./keepalived/keepalived.js";
 import { lbNginx } from "./nginx/lb-nginx.js";
@@ -23,6 +24,7 @@ export const renderers: readonly Renderer[] = [
   sysctl,
   nginxMain,
   lbNginx,
+  haproxy,
   keepalived,
   doFailover,
   webNginx,

@@ -10,6 +10,8 @@ export const FIXED_SERVICES = [
   "sysctl",
   // nginx/
   "nginx",
+  // haproxy/ (loadbalancer.engine: haproxy)
+  "haproxy",
   // keepalived/ (do-reassert: the DigitalOcean reserved-IP re-assertion timer)
   "keepalived",
   "do-reassert",

@@ -8,6 +8,7 @@ import type { ServiceName } from "./services.js";
 /** What reads the file: `hacompile verify` picks its checker by this. */
 export type FileKind =
   | "nginx"
+  | "haproxy"
   | "keepalived"
   | "mycnf"
   | "sql"

@@ -69,6 +69,21 @@ function publicServer(b: Build, lb: string): { listen: string[]; body: readonly 
   return pub[0]!;
 }
 
+export const HAPROXY_CONF = "/etc/haproxy/haproxy.cfg";
+
+/** The haproxy engine's public binds, as nginx listens are written ("addr:port" or "port"); the local health frontend left out. */
+function haproxyPublicBinds(text: string): string[] {
+  return [...text.matchAll(/^ +bind (\S+)$/gm)]
+    .map((m) => m[1]!)
+    .filter((l) => !l.startsWith("127.0.0.1:"))
+    .map((l) => (l.startsWith(":") ? l.slice(1) : l));
+}
+
+/** Every backend member of the haproxy engine ("server <name> <addr>:<port> ..."). */
+function haproxyServers(text: string): { address: string; port: number }[] {
+  return [...text.matchAll(/^ +server \S+ (\d+\.\d+\.\d+\.\d+):(\d+)\b/gm)].map((m) => ({ address: m[1]!, port: Number(m[2]) }));
+}
+
 function single(d: readonly NginxDirective[], name: string, at: string): string {
   const found = directives(d, name);
   assert.is(found.length, 1, `${at}: one ${name}`);
@@ -104,6 +119,9 @@ export function proxiedPool(body: readonly NginxDirective[], at: string): string
 // ------------------------------------------------------ load balancers ----
 
 export function checkLoadBalancers(b: Build): void {
+  // The haproxy engine's config is not cross-checked here yet (its golden and
+  // `haproxy -c` by hand are, for now): this check reads the nginx engine's.
+  if (b.graph.loadBalancer.engine !== "nginx") return;
   const t = b.topology;
   const routes = t.loadbalancer.routes;
   const routed = unique(routes.map((r) => r.pool));
@@ -569,16 +587,16 @@ export function expectedInbound(b: Build): Map<string, Set<string>> {
     const me = addressOf(t, lb);
     // Open to anyone only on the address nginx serves the site on (the VIP or
     // anchor IP it listens on); anywhere when it listens on every address.
-    for (const l of publicServer(b, lb).listen) {
+    const haproxy = b.graph.loadBalancer.engine === "haproxy" ? rootFile(b, lb, HAPROXY_CONF) : undefined;
+    for (const l of haproxy !== undefined ? haproxyPublicBinds(haproxy) : publicServer(b, lb).listen) {
       const [addr, port] = l.includes(":") ? l.split(":") : [undefined, l];
       out.get(lb)!.add(`any -> tcp/${port}${addr === undefined ? "" : ` to ${addr}`}`);
     }
     if (hasRootFile(b, lb, KEEPALIVED_CONF)) {
       for (const peer of vrrpInstance(rootFile(b, lb, KEEPALIVED_CONF), lb).peers) allow(peer, me, "ip/112");
     }
-    for (const members of nginxUpstreams(parseNginx(rootFile(b, lb, LB_CONF), lb), lb).values()) {
-      for (const m of members) allow(m.address, me, `tcp/${m.port}`);
-    }
+    const members = haproxy !== undefined ? haproxyServers(haproxy) : [...nginxUpstreams(parseNginx(rootFile(b, lb, LB_CONF), lb), lb).values()].flat();
+    for (const m of members) allow(m.address, me, `tcp/${m.port}`);
   }
   const glusterPorts = (server: string): string[] => {
     const at = where(server, GLUSTERD_VOL);

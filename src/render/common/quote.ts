@@ -35,6 +35,17 @@ export function ngx(s: string): string {
   return s;
 }
 
+/**
+ * An HAProxy configuration word. HAProxy splits on spaces and treats quotes,
+ * backslashes, '#' and '$' (environment variables) specially; every value
+ * hacompile puts there (names, addresses, route paths, the domain) is
+ * validated to avoid them, so this refuses rather than quotes.
+ */
+export function hap(s: string): string {
+  if (s === "" || /[\s"'\\#$]/.test(s)) throw new Error(`value cannot be an HAProxy word: ${JSON.stringify(s)}`);
+  return s;
+}
+
 /** A keepalived token (no whitespace, quotes, braces or comment characters). */
 export function kad(s: string): string {
   if (s === "" || /[\s"'{}#!\\]/.test(s)) throw new Error(`value cannot be a keepalived token: ${JSON.stringify(s)}`);

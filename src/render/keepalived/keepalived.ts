@@ -160,18 +160,21 @@ function interfaceDropIn(graph: Graph, host: Host): HostFile {
     [["Service", [["ExecStartPre", [CHECK_INTERFACE_SCRIPT, graph.network.interface, host.address, INTERFACE_WAIT_SECONDS].join(" ")]]]],
     `${generatedBy(graph)}\nVRRP runs on ${graph.network.interface} from ${host.address}: keepalived fails instead of electing itself alone when the address is elsewhere.`,
   );
-  return file(`/etc/systemd/system/${keepalivedService.unit}.d/hacompile-interface.conf`, content, "systemd", keepalivedService.name);
+  return file(`/etc/systemd/system/${keepalivedService(graph).unit}.d/hacompile-interface.conf`, content, "systemd", keepalivedService(graph).name);
 }
 
-const keepalivedService: ServiceSpec = {
-  name: "keepalived",
-  unit: "keepalived.service",
-  packaged: true,
-  kind: "daemon",
-  // --vrrp: only the VRRP process; there are no LVS virtual servers to check.
-  command: ["keepalived", "--dont-fork", "--log-console", "--no-syslog", "--vrrp", "-f", KEEPALIVED_CONF_PATH],
-  after: ["nginx"],
-};
+/** keepalived starts after the load balancer's proxy, whose health endpoint its check script probes. */
+function keepalivedService(graph: Graph): ServiceSpec {
+  return {
+    name: "keepalived",
+    unit: "keepalived.service",
+    packaged: true,
+    kind: "daemon",
+    // --vrrp: only the VRRP process; there are no LVS virtual servers to check.
+    command: ["keepalived", "--dont-fork", "--log-console", "--no-syslog", "--vrrp", "-f", KEEPALIVED_CONF_PATH],
+    after: [graph.loadBalancer.engine],
+  };
+}
 
 const scriptUser: SystemUser = { name: SCRIPT_USER, group: SCRIPT_USER, system: true, home: "/nonexistent" };
 
@@ -185,9 +188,9 @@ function render(ctx: RenderContext, host: Host): Contribution {
       file(CHECK_NGINX_SCRIPT, checkScript(ctx.graph), "shell", "keepalived", { mode: 0o755 }),
       file(CHECK_INTERFACE_SCRIPT, checkInterfaceScript(ctx.graph), "shell", "keepalived", { mode: 0o755 }),
       interfaceDropIn(ctx.graph, host),
-      restartDropIn(ctx.graph, keepalivedService.unit, keepalivedService.name),
+      restartDropIn(ctx.graph, keepalivedService(ctx.graph).unit, keepalivedService(ctx.graph).name),
     ],
-    services: [keepalivedService],
+    services: [keepalivedService(ctx.graph)],
     packages: ["keepalived", "curl"],
     users: [scriptUser],
   };

@@ -151,7 +151,7 @@ function lbConf(graph: Graph, host: Host): string {
 }
 
 function render(ctx: RenderContext, host: Host): Contribution {
-  if (!hasRole(host, "load-balancer")) return {};
+  if (ctx.graph.loadBalancer.engine !== "nginx" || !hasRole(host, "load-balancer")) return {};
   return { files: [file(LB_CONF_PATH, lbConf(ctx.graph, host), "nginx", "nginx")] };
 }
 
