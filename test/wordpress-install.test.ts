@@ -41,6 +41,12 @@ test("the install step installs the site with the admin secret, says so, and lea
   const dir = mkdtempSync(join(tmpdir(), "hacompile-wp-install-"));
   mkdirSync(join(dir, "cred"));
   writeFileSync(join(dir, "cred/admin-password"), `${b.secrets.wordpressAdmin}\n`, { mode: 0o600 });
+  // The unit's SetCredential= fallback, as systemd hands it over when the file is missing.
+  const unit = rootFile(b, "blog1", "/etc/systemd/system/hacompile-wp-install.service");
+  const fallback = /^SetCredential=admin-password:(.+)$/m.exec(unit)?.[1];
+  assert.ok(fallback !== undefined, `the unit has a SetCredential= fallback: ${unit}`);
+  mkdirSync(join(dir, "marker"));
+  writeFileSync(join(dir, "marker/admin-password"), fallback, { mode: 0o600 });
   writeFileSync(join(dir, "site.php"), site);
   writeFileSync(join(dir, "wp-install.php"), rootFile(b, "blog1", PROGRAM));
   const wrapper = rootFile(b, "blog1", WRAPPER);
@@ -65,6 +71,9 @@ test("the install step installs the site with the admin secret, says so, and lea
     "mount -t tmpfs tmpfs /etc/wordpress",
     `cp ${dir}/site.php ${SITE_CONFIG}`,
     `CREDENTIALS_DIRECTORY=${dir}/cred php -f ${dir}/wp-install.php >/dev/null 2>${dir}/down.err; echo "down=$?"`,
+    // The unit's fallback credential (the password file not copied yet) is refused, never used.
+    `CREDENTIALS_DIRECTORY=${dir}/marker php -f ${dir}/wp-install.php >/dev/null 2>${dir}/marker.err; echo "marker=$?"`,
+    `echo "marker-says=$(tail -n 1 ${dir}/marker.err)"`,
     `mariadb-install-db --user=root --datadir=${dir}/db --skip-test-db >${dir}/install-db.log 2>&1 || { echo install-db-failed; exit 1; }`,
     `mariadbd --no-defaults --user=root --datadir=${dir}/db --socket=${dir}/sock --pid-file=${dir}/pid --bind-address=${host} --port=${port} --log-error=${dir}/err &`,
     `for i in $(seq 100); do mariadb -S ${dir}/sock -e 'SELECT 1' >/dev/null 2>&1 && break; sleep 0.2; done`,
@@ -96,6 +105,8 @@ test("the install step installs the site with the admin secret, says so, and lea
   const out = new Map(r.stdout.trim().split("\n").map((l) => [l.split("=")[0] ?? "", l.slice(l.indexOf("=") + 1)] as [string, string]));
   const said = `${r.stdout}\n${r.stderr}`;
   assert.is(out.get("down"), "75", `program with the database down: ${said}`);
+  assert.is(out.get("marker"), "1", `program with the fallback credential: ${said}`);
+  assert.match(out.get("marker-says") ?? "", "cannot read the admin password");
   assert.is(out.get("first"), "0", said);
   assert.is(out.get("second"), "0", said);
   assert.is(out.get("users"), "1", said);

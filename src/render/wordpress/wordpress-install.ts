@@ -25,6 +25,8 @@ const WP_INSTALL_UNIT = "hacompile-wp-install.service";
 /** The admin password, root-only; the unit hands it to the program as a credential. */
 export const WP_ADMIN_PASSWORD_FILE = "/etc/hacompile/wordpress-admin-password";
 const CREDENTIAL = "admin-password";
+/** The credential's value when the password file is missing: never a password. */
+const MISSING_MARKER = "hacompile-secret-not-copied";
 /** The WordPress admin's login name; the password is the topology's wordpressAdmin secret. */
 export const WP_ADMIN_USER = "admin";
 /** The WordPress option holding the sha256 of the admin secret last applied (a rotation applies once). */
@@ -50,6 +52,7 @@ function installPhp(graph: Graph, host: Host, pool: Pool): HostFile {
     adminEmail: php(graph.site.adminEmail),
     passwordFile: php(WP_ADMIN_PASSWORD_FILE),
     credential: php(CREDENTIAL),
+    missingMarker: php(MISSING_MARKER),
     digestOption: php(ADMIN_DIGEST_OPTION),
     tempfail: TEMPFAIL,
   });
@@ -90,6 +93,13 @@ function installUnit(graph: Graph, pool: Pool): HostFile {
           ["User", WEB_USER],
           ["Group", WEB_USER],
           ["LoadCredential", `${CREDENTIAL}:${WP_ADMIN_PASSWORD_FILE}`],
+          // The fallback when the file is missing (secrets not copied yet):
+          // without it systemd 252 fails the unit before any ExecStartPre=
+          // with "Failed to set up credentials: Protocol error" (seen on
+          // booted machines), so the check that names the file and its
+          // SECRETS.txt step never ran. systemd refuses an empty value, so
+          // the fallback is a marker the program refuses as a password.
+          ["SetCredential", `${CREDENTIAL}:${MISSING_MARKER}`],
           ["ExecStart", WP_INSTALL_SCRIPT],
           // Each try: a connect timeout, WordPress loading, then the pause.
           ["TimeoutStartSec", RETRY.tries * (RETRY.delaySeconds + DB_CONNECT_TIMEOUT_SECONDS + 5) + 60],

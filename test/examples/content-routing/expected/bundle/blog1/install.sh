@@ -237,7 +237,7 @@ install_file 0644 root root 34a9d3493ea72375b470714f933fcb3a5ca46aaa472f48061271
 install_file 0644 root root cc58f6444ebe235622b7b1720bfaf8688afa9407efe38be95d0c74595e58ff4c hacompile-install-hyperdb.service restart /etc/systemd/system/hacompile-install-hyperdb.service
 install_file 0644 root root 028ee6386b30acdfcb45a769610a0ec4f669e9211daa3d9fc91991ebbefcb51e hacompile-wp-cron.timer restart /etc/systemd/system/hacompile-wp-cron.service
 install_file 0644 root root 8daee45d06cf55ee4c44f0320f9400af18f41a2fb4918b80037128407360eee7 hacompile-wp-cron.timer restart /etc/systemd/system/hacompile-wp-cron.timer
-install_file 0644 root root e4dcb9c9e1e973742ad9dd44563183f86ecef9e3cae3b6283ee12b8921d3afd6 hacompile-wp-install.service restart /etc/systemd/system/hacompile-wp-install.service
+install_file 0644 root root ac13fb1dc5ff26281a4afee89967628221af925ad707e1c0e05f42d141aff55f hacompile-wp-install.service restart /etc/systemd/system/hacompile-wp-install.service
 install_file 0644 root root ad70d1fd7be9ac9ef9a58c44a2348eb19f4b3338f47e9996b99b663c30eb85a5 - - /etc/systemd/system/hacompile.target
 install_file 0644 root root 5214560dd0d4327b0c2c5df05b562dcebf415af3c9199e3bc89d0dd2171eb992 hacompile-firewall.service restart /etc/systemd/system/nftables.service.d/hacompile-firewall.conf
 install_file 0644 root root 9616ce756716369e0d89e2c876043b0f25002f759ee59cc5f34dcfabc2f8e110 nginx.service restart /etc/systemd/system/nginx.service.d/hacompile-restart.conf
@@ -246,7 +246,7 @@ install_file 0644 root root 63922bdcc11e80df98f73526d87fbe4cafbb9d1184bd27b1c830
 install_file 0644 root root ab74dedf4beec4c8a157bcdfe771004d678564c64df4e957751c7d98dd8940eb php8.2-fpm.service restart /etc/systemd/system/php8.2-fpm.service.d/hacompile.conf
 install_file 0640 root www-data e72b208ec8e1b88f2924ca139b5a9a8bb0ee9df7984d8ecdfb1a45c9aaff8aec php8.2-fpm.service reload /etc/wordpress/config-example.org.php
 install_file 0640 root www-data a8e4d1461359cbf81265e77d5abd17fe46a6812cc1c91395c9a0df59542902d7 php8.2-fpm.service reload /etc/wordpress/db-config.php
-install_file 0644 root root 69bd1bb83c96e0cb1e99fd79f5c27e5241e1c043f263688b31111c6a5d7ba518 hacompile-wp-install.service restart /usr/local/lib/hacompile/wp-install.php
+install_file 0644 root root 674039f5620c62b60e8068042e2f40e2511c5794aad19747240a5cec03ab05c7 hacompile-wp-install.service restart /usr/local/lib/hacompile/wp-install.php
 install_file 0755 root root 811164c11b2a801a145edcb33dfb78aa6b50e7d8f012403e11c776b0e8231e75 - - /usr/local/sbin/hacompile-health
 install_file 0755 root root 86c7f31bbdf846359e702afd2cde2ef68e5f77c8bca5e62195b9adfb37693053 hacompile-install-hyperdb.service restart /usr/local/sbin/hacompile-install-hyperdb
 install_file 0755 root root 9bcbceccf7b6ca633f3caae4927a1024cdf72cb2aba5127a11752a42dab90567 hacompile-wp-install.service restart /usr/local/sbin/hacompile-wp-install

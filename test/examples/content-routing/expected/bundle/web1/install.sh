@@ -237,7 +237,7 @@ install_file 0644 root root 34a9d3493ea72375b470714f933fcb3a5ca46aaa472f48061271
 install_file 0644 root root cc58f6444ebe235622b7b1720bfaf8688afa9407efe38be95d0c74595e58ff4c hacompile-install-hyperdb.service restart /etc/systemd/system/hacompile-install-hyperdb.service
 install_file 0644 root root 1b1dba7cbdce763cbbe9363a49257e8e87d721128a27cc9a859d69a01c4d5a96 hacompile-wp-cron.timer restart /etc/systemd/system/hacompile-wp-cron.service
 install_file 0644 root root 41d0463b020f7852dfd4a48dfb24ae707958003a735d8182db4dbe7af107a058 hacompile-wp-cron.timer restart /etc/systemd/system/hacompile-wp-cron.timer
-install_file 0644 root root 483429468e09dbe8699ab2e2531aca09c6fc604a330d73f65626a7e65b19c16b hacompile-wp-install.service restart /etc/systemd/system/hacompile-wp-install.service
+install_file 0644 root root da45464ef74e4a97d13919cd4447b94bb4e287e2d48f64b1351a17a099061f2b hacompile-wp-install.service restart /etc/systemd/system/hacompile-wp-install.service
 install_file 0644 root root 20f39310c8fcbac0df1a740a1bd94035c3b5474835d984936b4ed05705859db9 - - /etc/systemd/system/hacompile.target
 install_file 0644 root root 5214560dd0d4327b0c2c5df05b562dcebf415af3c9199e3bc89d0dd2171eb992 hacompile-firewall.service restart /etc/systemd/system/nftables.service.d/hacompile-firewall.conf
 install_file 0644 root root 9616ce756716369e0d89e2c876043b0f25002f759ee59cc5f34dcfabc2f8e110 nginx.service restart /etc/systemd/system/nginx.service.d/hacompile-restart.conf
@@ -246,7 +246,7 @@ install_file 0644 root root 63922bdcc11e80df98f73526d87fbe4cafbb9d1184bd27b1c830
 install_file 0644 root root ab74dedf4beec4c8a157bcdfe771004d678564c64df4e957751c7d98dd8940eb php8.2-fpm.service restart /etc/systemd/system/php8.2-fpm.service.d/hacompile.conf
 install_file 0640 root www-data 7cf5b71e81653cf1c35a299235222b654aeda0dace7b99777b2863cb44e5d625 php8.2-fpm.service reload /etc/wordpress/config-example.org.php
 install_file 0640 root www-data a86e2d4caf7f2bac50f44f87107231ad27d2e3086b5337865a3f33536767a699 php8.2-fpm.service reload /etc/wordpress/db-config.php
-install_file 0644 root root cd6667e2df985cef5e1315992003a818ab4274396d8062fbfbd7bfbfe635fb91 hacompile-wp-install.service restart /usr/local/lib/hacompile/wp-install.php
+install_file 0644 root root 5b8a6f7dd288cde6d7a08d6b32569c92a73c07f11807fc5f734c8d5eeb2fc1d6 hacompile-wp-install.service restart /usr/local/lib/hacompile/wp-install.php
 install_file 0755 root root 6c8dbe8046f5b22c6e867f22687230db7018ab5fc7005b85b5b79beaa4565c4c - - /usr/local/sbin/hacompile-health
 install_file 0755 root root 86c7f31bbdf846359e702afd2cde2ef68e5f77c8bca5e62195b9adfb37693053 hacompile-install-hyperdb.service restart /usr/local/sbin/hacompile-install-hyperdb
 install_file 0755 root root 9bcbceccf7b6ca633f3caae4927a1024cdf72cb2aba5127a11752a42dab90567 hacompile-wp-install.service restart /usr/local/sbin/hacompile-wp-install

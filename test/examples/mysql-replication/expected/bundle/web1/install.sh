@@ -237,7 +237,7 @@ install_file 0644 root root 84810736a32c695ad8eeb4156ffac43d386e824993e2dbfb48c4
 install_file 0644 root root bdbf2ffdfac43d8961c4410bf115315cb6a5a304edd042cba72be490c2384981 hacompile-install-hyperdb.service restart /etc/systemd/system/hacompile-install-hyperdb.service
 install_file 0644 root root b57b00bcb52fdaf567ec35d02dfe24d333ea60c1aa2f89484449d621d314db1a hacompile-wp-cron.timer restart /etc/systemd/system/hacompile-wp-cron.service
 install_file 0644 root root d02a70991d4fb808dfe14d90ceebcb0f143d6d390793ff30576abe491e008757 hacompile-wp-cron.timer restart /etc/systemd/system/hacompile-wp-cron.timer
-install_file 0644 root root b50c1dee1d0784960a5f72b00a4732968f80b68b69fa9c74eec4573b608487ee hacompile-wp-install.service restart /etc/systemd/system/hacompile-wp-install.service
+install_file 0644 root root 26afa6898db58b99347df953c5d6ca529a81479b22ffeb517a39a4520780f735 hacompile-wp-install.service restart /etc/systemd/system/hacompile-wp-install.service
 install_file 0644 root root 58c187a6a7e375828c13ed14ef7e1dac0eb870e8cc7725747cc66f200473e7ed - - /etc/systemd/system/hacompile.target
 install_file 0644 root root 460fec1799336e140a18bbd121846b85bf3defd51edd774e6888604303aeb623 hacompile-firewall.service restart /etc/systemd/system/nftables.service.d/hacompile-firewall.conf
 install_file 0644 root root c947a5c24fea5f30edd08fd386d216e69a21a0442d1e8ab985ade0d7a752fce8 nginx.service restart /etc/systemd/system/nginx.service.d/hacompile-restart.conf
@@ -246,7 +246,7 @@ install_file 0644 root root 064ec32f562b5eb657ae90d38c6d2fcf1ac23e3b7c3b6f9e89bf
 install_file 0644 root root a504db2098a9d30fc68c148205f98c3a20a423722cc832067b5701784df23758 php8.2-fpm.service restart /etc/systemd/system/php8.2-fpm.service.d/hacompile.conf
 install_file 0640 root www-data 7e68e9018d97329c64ac5d846deb5bb4369d6df0b36267eecdc4ff515b075099 php8.2-fpm.service reload /etc/wordpress/config-example.org.php
 install_file 0640 root www-data 501e61821347c8b252f51038cbaebd48e6d2a544df50d1538b22d4af095df994 php8.2-fpm.service reload /etc/wordpress/db-config.php
-install_file 0644 root root 1e995e69d1d9aea823bad8af7e0ec8dc41909527471001c14477e6c48f78e5c4 hacompile-wp-install.service restart /usr/local/lib/hacompile/wp-install.php
+install_file 0644 root root f9d5d8461c4f867212182cb6c7fb1e5ea70da7a40cfc9730a51e9ec78d655310 hacompile-wp-install.service restart /usr/local/lib/hacompile/wp-install.php
 install_file 0755 root root 8cbf9dca7c3c15a8cfa95a961a1fb30e3dae6054bbb936bd88c73b105e6f8169 - - /usr/local/sbin/hacompile-health
 install_file 0755 root root 7f5d848c877664c39b96a8929d6831577eb416f66ea673e73e467a6ed9a19f27 hacompile-install-hyperdb.service restart /usr/local/sbin/hacompile-install-hyperdb
 install_file 0755 root root 6c57de67746a2567c88eb524416d0ec86d2a3a0b0a934691ae59eca4356e8b80 hacompile-wp-install.service restart /usr/local/sbin/hacompile-wp-install

@@ -241,7 +241,7 @@ install_file 0644 root root 6b3f007f91b80d0f4f8a4b3c77eacb9024a4433960db501f2a06
 install_file 0644 root root bae818fe3fd5765b10e1c9ea5a143436b6ea65dd4b497f132fadadef443a83bc hacompile-volume-backup-uploads.timer restart /etc/systemd/system/hacompile-volume-backup-uploads.timer
 install_file 0644 root root c21b42bdc591ebb377d875e63e8b74ad02eb0fd9fc5447bb18c5d817fdb1e64f hacompile-wp-cron.timer restart /etc/systemd/system/hacompile-wp-cron.service
 install_file 0644 root root d323b7427642e1bed980a94acdb054e986e3e7acc17de7535e9c67cf19de0764 hacompile-wp-cron.timer restart /etc/systemd/system/hacompile-wp-cron.timer
-install_file 0644 root root 5a8f3f0597b2c76c9df7d3e8b2cf70d14cdb00d968a3eebd38bd44b00012801d hacompile-wp-install.service restart /etc/systemd/system/hacompile-wp-install.service
+install_file 0644 root root fd9829f440876a9149419de72b7eb8ba57bdbf8ba0872f72e6dbb641f9f1d3c6 hacompile-wp-install.service restart /etc/systemd/system/hacompile-wp-install.service
 install_file 0644 root root c9cfcca7c814c7d66419702afe270200129096509c68aee449f0e125c48760ef - - /etc/systemd/system/hacompile.target
 install_file 0644 root root 617190e3459ccb48312a11c857b764cf5b437893023a720b7f33a6cf7e8b7003 hacompile-firewall.service restart /etc/systemd/system/nftables.service.d/hacompile-firewall.conf
 install_file 0644 root root 89efab1876e610fcd336e51e8dfa09d1ff424236bde2e9502b986987bf9dbe15 nginx.service restart /etc/systemd/system/nginx.service.d/hacompile-restart.conf
@@ -252,7 +252,7 @@ install_file 0644 root root 3c2083918770511ffc5d097a4f2bb11154708fdf56e120f01bd0
 install_file 0644 root root bd891f7d691b3ae344b30d219f0e10531679a0549fad28f7a650395b07e32a0f 'var-lib-wordpress-wp\x2dcontent-uploads.mount' restart '/etc/systemd/system/var-lib-wordpress-wp\x2dcontent-uploads.mount'
 install_file 0640 root www-data 697a3be45b0c98ee2dcdd0ce1a042a53f9cf4c24a1992d8ac5f3c8d795ae381d php8.2-fpm.service reload /etc/wordpress/config-example.org.php
 install_file 0640 root www-data dc320266f312cc0b4cbc5f453f651452617b1cbaaacec3bb42b11cd9410c0b1a php8.2-fpm.service reload /etc/wordpress/db-config.php
-install_file 0644 root root f913613ccf1ae143289f3c977801d29354be36e56ed3e676c5a0761a39beccfb hacompile-wp-install.service restart /usr/local/lib/hacompile/wp-install.php
+install_file 0644 root root 63fb6144a20a668d5edb82919d1713bff78bbda976799ce37da2dd06ee901946 hacompile-wp-install.service restart /usr/local/lib/hacompile/wp-install.php
 install_file 0755 root root 42bf74fd5c86fd36e24dc4b0e1b561c3b35bd30425bc693d8766739a153616d3 hacompile-gluster-mount.timer restart /usr/local/sbin/hacompile-gluster-mount
 install_file 0755 root root 85e8b48360e2adfa455734baf09115b60bb5d75a8827ba959785d0db3cca0a51 - - /usr/local/sbin/hacompile-health
 install_file 0755 root root 6a31eca3875e7f6d14c98225c64d46bffce21d8a2f937c2e23d7038d9d328a15 hacompile-install-hyperdb.service restart /usr/local/sbin/hacompile-install-hyperdb

@@ -241,7 +241,7 @@ install_file 0644 root root ddacd4f9ce7081a6711104ef0d71e13d316762aefeddb39d320a
 install_file 0644 root root 134630db58c31819980cb2b81c1c6bb38c469c79eea5ef139e0f536775dead4b hacompile-volume-backup-uploads.timer restart /etc/systemd/system/hacompile-volume-backup-uploads.timer
 install_file 0644 root root 5d0b5b6bc6752c3642324ce2c4803f0cac2fc5d8ae522a7267c2c3f2ee659fc0 hacompile-wp-cron.timer restart /etc/systemd/system/hacompile-wp-cron.service
 install_file 0644 root root 3f32670efee6d63de7aa5ee3799b004bbc9da561b40d4079df7ea83dd8544dab hacompile-wp-cron.timer restart /etc/systemd/system/hacompile-wp-cron.timer
-install_file 0644 root root 339d1d80275f0c8befadff25362cd388dece7e539906969a660da8ab1a1f9024 hacompile-wp-install.service restart /etc/systemd/system/hacompile-wp-install.service
+install_file 0644 root root f1a91429865b242b9b8c90a1792b25927dc9952f73137cf3af921e9b5ed19406 hacompile-wp-install.service restart /etc/systemd/system/hacompile-wp-install.service
 install_file 0644 root root 2a87fc75cbc18d229f7298fde85e831847c9e41a7cda107b34a5db613505cc69 - - /etc/systemd/system/hacompile.target
 install_file 0644 root root b2bbcb452a9b881e16c3b6f3216525736564f66ad634a2c7dff72696e304b166 hacompile-firewall.service restart /etc/systemd/system/nftables.service.d/hacompile-firewall.conf
 install_file 0644 root root e06452191c0ec64c1abeea6892a1fa4e4330ecc78f5827077a9547a8c0de43cf nginx.service restart /etc/systemd/system/nginx.service.d/hacompile-restart.conf
@@ -252,7 +252,7 @@ install_file 0644 root root 416736eb0de73e0f586767f5e5b6149bc60511eff18c3e698803
 install_file 0644 root root ee356a25f99cf8a87c374a8bcac490a6467984e19612882108c01581b57001d4 'var-lib-wordpress-wp\x2dcontent-uploads.mount' restart '/etc/systemd/system/var-lib-wordpress-wp\x2dcontent-uploads.mount'
 install_file 0640 root www-data 60cc3c4e1538d771232fd6dda6b3da9ce7a6ef4762fe93bf2461d29a3ef2984e php8.2-fpm.service reload /etc/wordpress/config-example.org.php
 install_file 0640 root www-data f510d02ccd8a0b83d7e65405ba26ee55b81b98bdee53d2cc385ad02c2aa2518a php8.2-fpm.service reload /etc/wordpress/db-config.php
-install_file 0644 root root 0019a52fa5e749a38d51e4258e1eaa2eac22223d91b3e8787eb1fd872c3d91bc hacompile-wp-install.service restart /usr/local/lib/hacompile/wp-install.php
+install_file 0644 root root e137899b706c2cd82f1c9138601ef2dd315d254366d5eff2e0fa7db3f2bc86e9 hacompile-wp-install.service restart /usr/local/lib/hacompile/wp-install.php
 install_file 0755 root root a5fa935eeec7dc356e13049e183bfd2cb17cc0d60ff59c84e2166c82a92fccfc hacompile-gluster-mount.timer restart /usr/local/sbin/hacompile-gluster-mount
 install_file 0755 root root 2f8372afd75b7e059e93bf65a9eaa6ba493c1bc122a720e7c2c12f2ffae02aa9 - - /usr/local/sbin/hacompile-health
 install_file 0755 root root 612732adfc844f4e4e00fc56a95e6ed8908415c63293659d83a5945d9122a8b2 hacompile-install-hyperdb.service restart /usr/local/sbin/hacompile-install-hyperdb

@@ -16,7 +16,8 @@ $hacompile_password_file = is_string($hacompile_dir) && $hacompile_dir !== ''
     ? $hacompile_dir . '/' . 'admin-password'
     : '/etc/hacompile/wordpress-admin-password';
 $hacompile_password = @file_get_contents($hacompile_password_file);
-if ($hacompile_password === false || trim($hacompile_password) === '') {
+// The unit's fallback credential stands for a missing file.
+if ($hacompile_password === false || trim($hacompile_password) === '' || trim($hacompile_password) === 'hacompile-secret-not-copied') {
     fwrite(STDERR, "hacompile-wp-install: cannot read the admin password ($hacompile_password_file; see SECRETS.txt)\n");
     exit(1);
 }
