@@ -1,9 +1,7 @@
-// Who holds the VIP: read from each load balancer's interface, and watched
-// as it moves (`ip monitor address` reports an added address the moment the
-// kernel has it).
-import { spawn } from "node:child_process";
+// Who holds the VIP, read from each load balancer's interface (the namespace
+// lab's own view; scenarios poll the hosts through lb-link.ts's vipHoldersOf).
 import type { Graph } from "../graph/model.js";
-import { nowMs, sleep } from "./exec.js";
+import { sleep } from "./exec.js";
 import { hostNs, type LabLayout } from "./layout.js";
 import { addressesOf } from "./netns.js";
 
@@ -35,33 +33,4 @@ export async function settleVip(layout: LabLayout, graph: Graph, timeoutMs: numb
     if (Date.now() >= end) return holders;
     await sleep(100);
   }
-}
-
-export interface VipWatch {
-  /** Epoch ms at which the VIP appeared on each host, in order. */
-  readonly added: { host: string; at: number }[];
-  stop(): void;
-}
-
-/** Watches the load balancers' interfaces for the VIP being added. */
-export function watchVip(layout: LabLayout, graph: Graph): VipWatch {
-  const added: { host: string; at: number }[] = [];
-  const children = graph.loadBalancer.hosts.map((h) => {
-    const c = spawn("ip", ["-n", hostNs(layout, h), "-o", "monitor", "address"], { stdio: ["ignore", "pipe", "ignore"] });
-    let buf = "";
-    c.stdout.on("data", (d: Buffer) => {
-      const at = nowMs();
-      buf += d.toString("utf8");
-      const lines = buf.split("\n");
-      buf = lines.pop() ?? "";
-      for (const l of lines) if (!l.startsWith("Deleted") && l.includes(` ${graph.loadBalancer.vip}/`)) added.push({ host: h, at });
-    });
-    return c;
-  });
-  return {
-    added,
-    stop: () => {
-      for (const c of children) c.kill("SIGTERM");
-    },
-  };
 }

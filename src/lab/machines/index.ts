@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { compileForLab } from "../up.js";
 import { waitFor } from "../exec.js";
-import { clientHttp, isReal, REQUEST_TIMEOUT_MS } from "../http.js";
+import { clientHttp, isReal } from "../http.js";
 import type { HostLab } from "../host.js";
 import { figuresText, formatReport, tally, type LabReport, type ScenarioResult } from "../scenario.js";
 import { HEALTH_PATH } from "../scenarios/common.js";

@@ -8,7 +8,7 @@ import type { HostLab, HostScenario, LabHost } from "../host.js";
 import { hostOf } from "../host.js";
 import { clientHttp, failureKinds, isReal, loadFigures, longestGap, membersOf, REQUEST_TIMEOUT_MS, routeUrl, type HttpRecord } from "../http.js";
 import type { Figures } from "../scenario.js";
-import { HEALTH_PATH } from "../scenarios/common.js";
+import { defaultMembers, HEALTH_PATH, healthLoad } from "../scenarios/common.js";
 import { checkRoutes, ROUTING_TITLE } from "../scenarios/routing.js";
 import type { MachinesOptions } from "./up.js";
 import { dbPowerCut } from "./scenario-db.js";
@@ -92,15 +92,6 @@ const coldStart: MachineScenario = {
   },
 };
 
-function healthRecords(lab: HostLab, rate: number, seconds: number): Promise<HttpRecord[]> {
-  return clientHttp(lab.layout, lab.graph, { requests: [{ path: HEALTH_PATH }], count: Math.round(rate * seconds), rate, timeoutMs: REQUEST_TIMEOUT_MS });
-}
-
-function defaultMembers(graph: Graph): string[] {
-  const p = graph.pools.find((x) => x.name === graph.loadBalancer.defaultPool);
-  return p ? membersOf(p) : [];
-}
-
 /** A replica's replication threads, both "Yes". */
 async function replicating(h: LabHost): Promise<boolean> {
   const r = await h.sh("mariadb -e 'SHOW SLAVE STATUS\\G' | grep -E 'Slave_(IO|SQL)_Running:'", 10_000);
@@ -121,12 +112,12 @@ const reboot: MachineScenario = {
   run: async (lab) => {
     const figures: Figures = {};
     const failures: string[] = [];
-    const members = defaultMembers(lab.graph);
+    const members = defaultMembers(lab);
     const ok = (r: HttpRecord): boolean => isReal(r, members);
     for (const h of lab.graph.hosts) {
       const host = hostOf(lab, h.name);
       const serving = h.roles.some((r) => r.kind === "load-balancer" || r.kind === "web");
-      const load = serving ? healthRecords(lab, 20, 40) : Promise.resolve([]);
+      const load = serving ? healthLoad(lab, 20, 40) : Promise.resolve([]);
       const t0 = Date.now();
       await sleep(serving ? 2000 : 0);
       await host.powerOff();

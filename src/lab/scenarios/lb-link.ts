@@ -6,7 +6,7 @@ import type { HostLab } from "../host.js";
 import { hostOf } from "../host.js";
 import { clientHttp, failureKinds, isReal, loadFigures, longestGap, membersOf, REQUEST_TIMEOUT_MS, type HttpRecord } from "../http.js";
 import type { Figures, Outcome } from "../scenario.js";
-import { HEALTH_PATH } from "./common.js";
+import { HEALTH_PATH, vrrpOf } from "./common.js";
 import type { HostScenario } from "../host.js";
 
 const RATE = 100;
@@ -33,18 +33,27 @@ export function preferredLb(graph: HostLab["graph"]): string {
   return best?.name ?? graph.loadBalancer.hosts[0]!;
 }
 
+/**
+ * Waits until exactly one load balancer holds the VIP (and, given `want`,
+ * that one), bounded by the preempt delay plus 15 s; the holders seen last.
+ */
+export async function settleHolder(lab: HostLab, want: string | undefined): Promise<string[]> {
+  const vrrp = vrrpOf(lab);
+  let holders: string[] = [];
+  await waitFor(async () => (holders = await vipHoldersOf(lab)).length === 1 && (want === undefined || holders[0] === want), ((vrrp?.preemptDelay ?? 0) + 15) * 1000, 500);
+  return holders;
+}
+
 async function run(lab: HostLab): Promise<Outcome> {
   const figures: Figures = {};
   const failures: string[] = [];
-  const vrrp = lab.graph.loadBalancer.failover?.mode === "vrrp" ? lab.graph.loadBalancer.failover.vrrp : undefined;
+  const vrrp = vrrpOf(lab);
   // With preemption the preferred load balancer holds the VIP whenever it is up:
   // right after a boot a backup may hold it until the preferred one's keepalived
   // has started and its preempt delay has passed, so wait for that first, and
   // expect it back there after the link returns.
   const want = vrrp?.preempt ? preferredLb(lab.graph) : undefined;
-  const settleMs = ((vrrp?.preemptDelay ?? 0) + 15) * 1000;
-  let holders: string[] = [];
-  await waitFor(async () => (holders = await vipHoldersOf(lab)).length === 1 && (want === undefined || holders[0] === want), settleMs, 500);
+  const holders = await settleHolder(lab, want);
   if (holders.length !== 1) return { figures, failures: [`the VIP is not on exactly one load balancer before the fault: ${holders.join(", ") || "none"}`] };
   if (want !== undefined && holders[0] !== want) return { figures, failures: [`before the fault the VIP is on ${holders[0]}, not on ${want}, the preferred load balancer (preempt)`] };
   const active = hostOf(lab, holders[0]!);
@@ -61,8 +70,7 @@ async function run(lab: HostLab): Promise<Outcome> {
   await sleep(Math.max(0, 4000 - (Date.now() - t0)));
   await active.link(true);
   const recs = await load;
-  let after: string[] = [];
-  await waitFor(async () => (after = await vipHoldersOf(lab)).length === 1 && (want === undefined || after[0] === want), settleMs, 500);
+  const after = await settleHolder(lab, want);
   const f = loadFigures(recs, ok);
   figures["VIP moved s"] = movedS;
   figures["no answer s"] = longestGap(recs, ok);

@@ -6,27 +6,18 @@
 import { sleep, waitFor } from "../exec.js";
 import type { HostLab, HostScenario, LabHost } from "../host.js";
 import { hostOf, unitOf } from "../host.js";
-import { clientHttp, failureKinds, isReal, loadFigures, longestGap, membersOf, REQUEST_TIMEOUT_MS, round, type HttpRecord } from "../http.js";
+import { failureKinds, loadFigures, longestGap, round } from "../http.js";
 import type { Figures, Outcome } from "../scenario.js";
-import { HEALTH_PATH } from "./common.js";
-import { preferredLb, vipHoldersOf } from "./lb-link.js";
+import { healthLoad, healthOk, vrrpOf } from "./common.js";
+import { preferredLb, settleHolder, vipHoldersOf } from "./lb-link.js";
 
 const RATE = 100;
 /** The issue's goal. */
 const GOAL_CRASH_FAILED = 20;
 
-function vrrpOf(lab: HostLab): { preempt: boolean; preemptDelay: number } | undefined {
-  const f = lab.graph.loadBalancer.failover;
-  return f?.mode === "vrrp" ? f.vrrp : undefined;
-}
-
 /** One holder, and with preemption the preferred load balancer; the holders seen last. */
-async function settle(lab: HostLab): Promise<string[]> {
-  const vrrp = vrrpOf(lab);
-  const want = vrrp?.preempt ? preferredLb(lab.graph) : undefined;
-  let holders: string[] = [];
-  await waitFor(async () => (holders = await vipHoldersOf(lab)).length === 1 && (want === undefined || holders[0] === want), ((vrrp?.preemptDelay ?? 0) + 15) * 1000, 500);
-  return holders;
+function settle(lab: HostLab): Promise<string[]> {
+  return settleHolder(lab, vrrpOf(lab)?.preempt ? preferredLb(lab.graph) : undefined);
 }
 
 /** The load balancer holding the VIP before the fault (the preferred one, with preemption). */
@@ -42,16 +33,6 @@ async function movedWithin(lab: HostLab, from: string, t0: number, ms: number): 
   return moved ? round((Date.now() - t0) / 1000, 2) : null;
 }
 
-function healthLoad(lab: HostLab, seconds: number): Promise<HttpRecord[]> {
-  return clientHttp(lab.layout, lab.graph, { requests: [{ path: HEALTH_PATH }], count: Math.round(RATE * seconds), rate: RATE, timeoutMs: REQUEST_TIMEOUT_MS });
-}
-
-function healthOk(lab: HostLab): (r: HttpRecord) => boolean {
-  const pool = lab.graph.pools.find((p) => p.name === lab.graph.loadBalancer.defaultPool);
-  const members = pool ? membersOf(pool) : [];
-  return (r) => isReal(r, members);
-}
-
 function settleFigures(lab: HostLab, figures: Figures, failures: string[], holders: readonly string[], active: string): void {
   figures["VIP after"] = holders.join("+") || "none";
   if (holders.length !== 1) failures.push(`after settling the VIP is on ${holders.length} hosts (${holders.join(", ") || "none"}), not exactly one`);
@@ -61,7 +42,7 @@ function settleFigures(lab: HostLab, figures: Figures, failures: string[], holde
 async function crash(lab: HostLab): Promise<Outcome> {
   const active = await activeLb(lab);
   const ok = healthOk(lab);
-  const load = healthLoad(lab, 10);
+  const load = healthLoad(lab, RATE, 10);
   await sleep(2000);
   const t0 = Date.now();
   const names = ["keepalived", "nginx"];
@@ -97,7 +78,7 @@ async function nginxDown(lab: HostLab): Promise<Outcome> {
   const active = await activeLb(lab);
   const ok = healthOk(lab);
   const downFor = 6;
-  const load = healthLoad(lab, 1 + downFor + (vrrpOf(lab)?.preemptDelay ?? 0) + 4);
+  const load = healthLoad(lab, RATE, 1 + downFor + (vrrpOf(lab)?.preemptDelay ?? 0) + 4);
   await sleep(1000);
   const t0 = Date.now();
   const nginx = unitOf(lab, active.name, "nginx");
